@@ -1,0 +1,98 @@
+"""Install every built wheel into a fresh venv, as a user outside the monorepo would.
+
+Checks, with no Pants and no repo on the path:
+- no wheel ships ``aurora/__init__.py`` (that would break the PEP 420 namespace);
+- each wheel's ``Requires-Dist`` names exactly the distributions its code imports;
+- every ``aurora.*`` package imports together, and the seed examples run.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import venv
+import zipfile
+from pathlib import Path
+
+_CHECK = r'''
+import ast, importlib, importlib.metadata as md, json, re, sys, zipfile
+from pathlib import Path
+
+def norm(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+module_dists = {m: {norm(d) for d in ds} for m, ds in md.packages_distributions().items()}
+stdlib = set(sys.stdlib_module_names)
+problems = []
+for wheel in map(Path, json.loads(sys.argv[1])):
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        dist = norm(wheel.name.split("-")[0])
+        meta = next(n for n in names if n.endswith(".dist-info/METADATA"))
+        requires = {
+            norm(re.split(r"[ ;<>=~!\[(]", line.split(":", 1)[1].strip())[0])
+            for line in zf.read(meta).decode().splitlines()
+            if line.startswith("Requires-Dist:") and "extra ==" not in line
+        }
+        imported = set()
+        for name in names:
+            if not name.endswith(".py"):
+                continue
+            for node in ast.walk(ast.parse(zf.read(name))):
+                mods = []
+                if isinstance(node, ast.Import):
+                    mods = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    mods = [node.module]
+                for mod in mods:
+                    parts = mod.split(".")
+                    if parts[0] == "aurora" and len(parts) > 1:
+                        imported.add(norm("aurora-" + parts[1]))
+                    elif parts[0] not in stdlib:
+                        imported |= module_dists.get(parts[0], {norm(parts[0])})
+        imported.discard(dist)
+        if "aurora/__init__.py" in names:
+            problems.append(f"{wheel.name}: ships aurora/__init__.py")
+        missing, extra = imported - requires, requires - imported
+        if missing or extra:
+            problems.append(f"{wheel.name}: imports but does not require {sorted(missing)}; requires but does not import {sorted(extra)}")
+        print(f"{wheel.name}: Requires-Dist {sorted(requires)}")
+
+packages = sorted({n.split("/")[1] for w in json.loads(sys.argv[1]) for n in zipfile.ZipFile(w).namelist() if n.startswith("aurora/") and n.count("/") >= 2})
+for package in packages:
+    importlib.import_module(f"aurora.{package}")
+print("imported together:", ", ".join(f"aurora.{p}" for p in packages))
+if problems:
+    print("\n".join(problems), file=sys.stderr)
+    sys.exit(1)
+'''
+
+
+def main(dist_dir: str) -> int:
+    wheels = sorted(Path(dist_dir).resolve().glob("aurora_*.whl"))
+    if not wheels:
+        print(f"no aurora wheels in {dist_dir}", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory() as tmp:
+        env_dir = Path(tmp) / "venv"
+        venv.create(env_dir, with_pip=True)
+        python = str(env_dir / "bin" / "python")
+        env = {"PIP_CONFIG_FILE": "/dev/null", "PATH": "/usr/bin:/bin"}
+        subprocess.run(
+            [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *map(str, wheels)],
+            check=True,
+            env=env,
+        )
+
+        subprocess.run([python, "-I", "-c", _CHECK, json.dumps(list(map(str, wheels)))], check=True, cwd=tmp, env=env)
+        examples = Path(__file__).with_name("seed_examples.py")
+        if examples.exists():
+            subprocess.run([python, "-I", str(examples)], check=True, cwd=tmp, env=env)
+    print(f"wheel acceptance: {len(wheels)} wheels ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "dist"))
