@@ -1,0 +1,1 @@
+"""Per-lib release tooling: versions, tags, changelogs and API compatibility checks."""
