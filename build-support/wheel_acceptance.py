@@ -9,6 +9,7 @@ Checks, with no Pants and no repo on the path:
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -79,7 +80,10 @@ def main(dist_dir: str) -> int:
         env_dir = Path(tmp) / "venv"
         venv.create(env_dir, with_pip=True)
         python = str(env_dir / "bin" / "python")
-        env = {"PIP_CONFIG_FILE": "/dev/null", "PATH": "/usr/bin:/bin"}
+        # The machine's environment (proxies, CA bundle), minus anything that would put
+        # the repo's sources on the path.
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PEX"))}
+        env["PIP_CONFIG_FILE"] = "/dev/null"
         subprocess.run(
             [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *map(str, wheels)],
             check=True,
@@ -95,4 +99,8 @@ def main(dist_dir: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "dist"))
+    try:
+        sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "dist"))
+    except subprocess.CalledProcessError as error:
+        print(f"wheel acceptance failed: {error.cmd[:3]} exited {error.returncode}", file=sys.stderr)
+        sys.exit(1)

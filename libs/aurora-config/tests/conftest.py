@@ -1,0 +1,46 @@
+"""Every test starts from a clean slate: no AURORA_* variables, an empty cwd, no cache."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from aurora.config import reset_config_cache
+
+
+@pytest.fixture(autouse=True)
+def clean_config_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """Isolate from the machine: its AURORA_* variables, a .env or services.yml in cwd."""
+    for name in list(os.environ):
+        if name.upper().startswith("AURORA_"):
+            monkeypatch.delenv(name)
+    workdir = tmp_path / "cwd"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+    reset_config_cache()
+    yield workdir
+    reset_config_cache()
+
+
+@pytest.fixture()
+def workdir(clean_config_environment: Path) -> Path:
+    """The test's current directory, where ./.env and ./services.yml are looked up."""
+    return clean_config_environment
+
+
+@pytest.fixture()
+def secrets_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A /run/secrets-style directory, selected through AURORA_SECRETS_DIR."""
+    directory = tmp_path / "secrets"
+    directory.mkdir()
+    monkeypatch.setenv("AURORA_SECRETS_DIR", str(directory))
+    return directory
+
+
+@pytest.fixture()
+def secret() -> str:
+    """A JWT secret long enough for HS256, and distinctive enough to grep for."""
+    return "s3cr3t-VALUE-that-must-never-leak-0123456789"

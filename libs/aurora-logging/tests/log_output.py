@@ -1,0 +1,26 @@
+"""Reading back what the pipeline wrote: the tests assert on real lines, not on calls."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+
+class Output:
+    """An in-memory stream handed to ``setup_logging(stream=...)``, parsed back as JSON lines."""
+
+    def __init__(self) -> None:
+        self.stream = io.StringIO()
+
+    @property
+    def text(self) -> str:
+        return self.stream.getvalue()
+
+    def lines(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.text.splitlines() if line]
+
+    def only(self) -> dict[str, Any]:
+        lines = self.lines()
+        assert len(lines) == 1, lines
+        return lines[0]
