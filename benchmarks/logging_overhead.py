@@ -1,0 +1,151 @@
+"""Cost of one log line through aurora.logging, against a bare structlog JSON pipeline.
+
+aurora-app budgets ~25 µs for its per-request line; this measures what the
+logging part of that costs. Every variant writes (and flushes) to os.devnull in
+the same process, with the same fields, so the numbers differ only by pipeline:
+
+- bare structlog: add_log_level + TimeStamper(iso, utc) + JSONRenderer (stdlib json),
+  WriteLogger, make_filtering_bound_logger, concrete (not proxied) logger: the baseline.
+- aurora json: setup_logging defaults (standard fields, correlation id, redaction, orjson).
+- aurora json, redact=False: the same without the masking pass.
+- aurora json, lazy proxy: through structlog's proxy, as a logger made before setup is.
+- aurora via stdlib: a uvicorn.access record through the bridge.
+- aurora below level: a debug call on an INFO logger (should be ~free).
+
+Run: PYTHONPATH=$(ls -d libs/*/src | paste -sd:) python benchmarks/logging_overhead.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+
+from aurora.logging import bind_correlation_id, get_logger, reset_logging, setup_logging
+
+FIELDS: dict[str, Any] = {
+    "method": "GET",
+    "path": "/api/v1/subjects/42",
+    "status": 200,
+    "duration_ms": 1.234,
+    "client": "127.0.0.1:51234",
+    "user_agent": "python-httpx/0.27.0",
+}
+CORRELATION_ID = "6f1c2a8e-4b7d-4f0e-9a53-2d8e1c7b9f10"
+
+
+def run(call: Callable[[], None], lines: int) -> float:
+    """µs per line for ``lines`` calls."""
+    started = time.perf_counter_ns()
+    for _ in range(lines):
+        call()
+    return (time.perf_counter_ns() - started) / lines / 1000
+
+
+def bare_structlog(devnull: Any) -> Callable[[], None]:
+    logger = structlog.wrap_logger(
+        structlog.WriteLogger(devnull),
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+    ).bind()  # the concrete logger, no lazy proxy: aurora's get_logger() returns one too
+
+    def call() -> None:
+        logger.info("request_completed", correlation_id=CORRELATION_ID, **FIELDS)
+
+    return call
+
+
+def aurora_json(devnull: Any, *, redact: bool) -> Callable[[], None]:
+    setup_logging("bench-service", "INFO", fmt="json", stream=devnull, redact=redact)
+    logger = get_logger()
+
+    def call() -> None:
+        logger.info("request_completed", **FIELDS)
+
+    return call
+
+
+def aurora_proxy(devnull: Any) -> Callable[[], None]:
+    setup_logging("bench-service", "INFO", fmt="json", stream=devnull)
+    # What a module-level `log = get_logger(__name__)` run before setup_logging holds.
+    logger = structlog.get_logger()
+
+    def call() -> None:
+        logger.info("request_completed", **FIELDS)
+
+    return call
+
+
+def aurora_stdlib(devnull: Any) -> Callable[[], None]:
+    setup_logging("bench-service", "INFO", fmt="json", stream=devnull)
+    access = logging.getLogger("uvicorn.access")
+
+    def call() -> None:
+        access.info(
+            '%s - "%s %s HTTP/%s" %d', "127.0.0.1:51234", "GET", "/api/v1/subjects/42", "1.1", 200
+        )
+
+    return call
+
+
+def aurora_filtered(devnull: Any) -> Callable[[], None]:
+    setup_logging("bench-service", "INFO", fmt="json", stream=devnull)
+    logger = get_logger()
+
+    def call() -> None:
+        logger.debug("request_completed", **FIELDS)
+
+    return call
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=10_000, help="log calls per run")
+    parser.add_argument("--repeats", type=int, default=9, help="runs per variant")
+    args = parser.parse_args()
+
+    with open(os.devnull, "w") as devnull, bind_correlation_id(CORRELATION_ID):
+        variants: list[tuple[str, Callable[[], Callable[[], None]]]] = [
+            ("bare structlog JSONRenderer (baseline)", lambda: bare_structlog(devnull)),
+            ("aurora json (defaults, redaction on)", lambda: aurora_json(devnull, redact=True)),
+            ("aurora json, redact=False", lambda: aurora_json(devnull, redact=False)),
+            ("aurora json, lazy proxy (logger made before setup)", lambda: aurora_proxy(devnull)),
+            ("aurora, stdlib record (uvicorn.access)", lambda: aurora_stdlib(devnull)),
+            ("aurora, debug call below INFO", lambda: aurora_filtered(devnull)),
+        ]
+        samples: dict[str, list[float]] = {name: [] for name, _ in variants}
+        try:
+            # Round-robin: every variant sees the same machine load, which on a
+            # shared box matters more than anything measured here.
+            for round_number in range(args.repeats + 1):
+                for name, prepare in variants:
+                    seconds = run(prepare(), args.lines)
+                    if round_number:  # round 0 warms caches (logger cache, key verdicts)
+                        samples[name].append(seconds)
+        finally:
+            reset_logging()
+    results = [(name, min(s), statistics.median(s)) for name, s in samples.items()]
+
+    baseline = results[0][1]
+    print(
+        f"Python {sys.version.split()[0]}, structlog {structlog.__version__}, {args.lines} lines x {args.repeats} runs\n"
+    )
+    print("| pipeline | best µs/line | median µs/line | ratio vs bare (best) |")
+    print("|---|---:|---:|---:|")
+    for name, best, median in results:
+        print(f"| {name} | {best:.2f} | {median:.2f} | {best / baseline:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
