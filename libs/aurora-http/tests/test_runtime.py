@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import subprocess
 import sys
 
 import sniffio
+
+from aurora.testing.process import child_env
 
 
 def test_sniffio_is_importable_so_httpx_does_not_retry_the_import_per_request() -> None:
@@ -24,6 +25,5 @@ def test_importing_the_package_creates_no_client_or_registry() -> None:
         "assert d._DEFAULT is None;"
         "assert not [n for n in p.REGISTRY._names_to_collectors if n.startswith('aurora_http')]"
     )
-    # The child gets this process's sys.path: under Pants the sources are not on PYTHONPATH.
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    env = child_env()
     subprocess.run([sys.executable, "-c", code], check=True, env=env)

@@ -1,0 +1,63 @@
+"""The Aurora service chassis: one call from a config to a production-ready FastAPI app.
+
+    from aurora.app import create_service
+    from aurora.config import get_config
+
+    service = create_service("my-service", get_config("my-service"))
+    app = service.app
+
+The app comes with correlation ids, RFC 9457 problem responses, access logs,
+Prometheus metrics, CORS, security headers, health probes, lifecycle hooks, JWT
+authentication and rate limiting, all as pure ASGI layers.
+"""
+
+from aurora.app._health import CheckResult, HealthCheck, HealthRegistry, HealthReport
+from aurora.app._lifespan import Lifecycle
+from aurora.app._metrics import HTTPMetrics
+from aurora.app._probes import HEALTH_CONTENT_TYPE
+from aurora.app._ratelimit import (
+    MemoryRateLimitBackend,
+    RateLimitBackend,
+    RateLimitDecision,
+    RateLimiterUnavailableError,
+    RedisRateLimitBackend,
+)
+from aurora.app._runner import main
+from aurora.app._security import (
+    CurrentPrincipal,
+    InsufficientScopeError,
+    InvalidTokenError,
+    Principal,
+    TokenVerifier,
+    authenticate,
+    require_scopes,
+)
+from aurora.app._service import Service, create_service
+from aurora.app._settings import AppSettings, RateLimitSettings
+
+__all__ = [
+    "HEALTH_CONTENT_TYPE",
+    "AppSettings",
+    "CheckResult",
+    "CurrentPrincipal",
+    "HTTPMetrics",
+    "HealthCheck",
+    "HealthRegistry",
+    "HealthReport",
+    "InsufficientScopeError",
+    "InvalidTokenError",
+    "Lifecycle",
+    "MemoryRateLimitBackend",
+    "Principal",
+    "RateLimitBackend",
+    "RateLimitDecision",
+    "RateLimitSettings",
+    "RateLimiterUnavailableError",
+    "RedisRateLimitBackend",
+    "Service",
+    "TokenVerifier",
+    "authenticate",
+    "create_service",
+    "main",
+    "require_scopes",
+]

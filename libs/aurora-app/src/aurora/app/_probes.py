@@ -1,0 +1,147 @@
+"""The operational endpoints: ``/health/live``, ``/health/ready``, ``/health``, ``/info``, ``/metrics``.
+
+Liveness answers from the process alone (restarting a pod because its database is
+down only adds a restart to the outage); readiness runs the registered checks and
+flips to 503 while draining; ``/health`` is the full report in the
+``application/health+json`` shape (draft-inadarei-api-health-check), for humans
+and dashboards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableSequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+import orjson
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match
+
+from aurora.app._health import HealthRegistry, HealthReport
+from aurora.app._lifespan import Lifecycle
+from aurora.app._metrics import HTTPMetrics
+
+__all__ = ["HEALTH_CONTENT_TYPE", "ServiceInfo", "install_probes", "move_probes_last"]
+
+HEALTH_CONTENT_TYPE = "application/health+json"
+_TAGS: list[str | Enum] = ["operations"]
+_PREFIX = "aurora."
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceInfo:
+    """What ``/info`` and ``/health`` say about the running service."""
+
+    name: str
+    title: str
+    version: str
+    environment: str
+    description: str = ""
+    git_sha: str | None = None
+
+
+def _health_response(body: dict[str, Any], ready: bool) -> Response:
+    return Response(
+        orjson.dumps(body), status_code=200 if ready else 503, media_type=HEALTH_CONTENT_TYPE
+    )
+
+
+def _checks(report: HealthReport, show_details: bool) -> dict[str, list[dict[str, Any]]]:
+    return {
+        result.name: [result.as_health_json(show_details=show_details)] for result in report.checks
+    }
+
+
+def install_probes(
+    app: FastAPI,
+    *,
+    health: HealthRegistry,
+    lifecycle: Lifecycle,
+    info: ServiceInfo,
+    show_details: bool,
+    metrics: HTTPMetrics | None,
+    metrics_path: str,
+) -> None:
+    """Add the operational routes to ``app``."""
+
+    async def current() -> HealthReport:
+        if lifecycle.draining:
+            return HealthReport("fail", output="draining")
+        return await health.report()
+
+    @app.get("/health/live", name="aurora.live", tags=_TAGS, summary="Liveness: the process is up")
+    async def live() -> Response:
+        return _health_response({"status": "pass"}, ready=True)
+
+    @app.get(
+        "/health/ready", name="aurora.ready", tags=_TAGS, summary="Readiness: dependencies answer"
+    )
+    async def ready() -> Response:
+        report = await current()
+        body: dict[str, Any] = {"status": report.status, "checks": _checks(report, show_details)}
+        if report.output:
+            body["output"] = report.output
+        return _health_response(body, report.ready)
+
+    @app.get("/health", name="aurora.health", tags=_TAGS, summary="Health report (health+json)")
+    async def summary() -> Response:
+        report = await current()
+        body: dict[str, Any] = {
+            "status": report.status,
+            "version": info.version,
+            "serviceId": info.name,
+            "description": info.description or info.title,
+            "checks": _checks(report, show_details),
+        }
+        if info.git_sha:
+            body["releaseId"] = info.git_sha
+        if report.output:
+            body["output"] = report.output
+        return _health_response(body, report.ready)
+
+    @app.get("/info", name="aurora.info", tags=_TAGS, summary="Build and runtime information")
+    async def service_info() -> dict[str, Any]:
+        started = lifecycle.started_at
+        return {
+            "name": info.name,
+            "title": info.title,
+            "version": info.version,
+            "environment": info.environment,
+            "git_sha": info.git_sha,
+            "started_at": started.isoformat(),
+            "uptime_seconds": round((datetime.now(UTC) - started).total_seconds(), 3),
+        }
+
+    if metrics is not None:
+
+        @app.get(metrics_path, name="aurora.metrics", include_in_schema=False)
+        def scrape(request: Request) -> Response:
+            # A sync route: exposition walks every series and belongs in a worker thread.
+            payload, content_type = metrics.render()
+            return Response(payload, media_type=content_type)
+
+
+def move_probes_last(routes: MutableSequence[BaseRoute]) -> None:
+    """Move the operational routes behind the service's own, unless one would shadow them.
+
+    Starlette tries routes in order, and each miss costs a regex match, so five
+    probe routes in front would tax every business request. A probe stays in
+    front only when a service route (a catch-all ``/{slug}``) would capture its path.
+    """
+    probes = [route for route in routes if getattr(route, "name", "").startswith(_PREFIX)]
+    others = [route for route in routes if not getattr(route, "name", "").startswith(_PREFIX)]
+    shadowed = [probe for probe in probes if any(_captures(route, probe) for route in others)]
+    routes[:] = [*shadowed, *others, *(probe for probe in probes if probe not in shadowed)]
+
+
+def _captures(route: BaseRoute, probe: BaseRoute) -> bool:
+    path = getattr(probe, "path", None)
+    if path is None:
+        return True
+    scope = {"type": "http", "method": "GET", "path": path, "root_path": "", "headers": []}
+    match, _ = route.matches(scope)
+    return match is not Match.NONE

@@ -1,0 +1,95 @@
+"""Running a service under uvicorn, with a drain period before shutdown.
+
+Kubernetes sends SIGTERM and removes the pod from its Service endpoints at the
+same time, and those two race: for a moment, traffic still arrives. So on the
+first SIGTERM the service reports not-ready and keeps serving for
+``drain_seconds``; only then does uvicorn stop accepting, finish in-flight
+requests and run the shutdown hooks. A second signal skips the wait.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable, Sequence
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+import uvicorn
+
+from aurora.app._lifespan import Lifecycle
+
+if TYPE_CHECKING:
+    from aurora.app._service import Service
+
+__all__ = ["DrainingServer", "main", "serve"]
+
+
+class DrainingServer(uvicorn.Server):
+    """A uvicorn server that drains for ``drain_seconds`` after the first exit signal."""
+
+    def __init__(
+        self, config: uvicorn.Config, *, lifecycle: Lifecycle, drain_seconds: float
+    ) -> None:
+        super().__init__(config)
+        self._lifecycle = lifecycle
+        self._drain_seconds = drain_seconds
+        self._pending_signal: int | None = None
+        self._drain_deadline: float | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self._drain_seconds <= 0 or self._pending_signal is not None or self.should_exit:
+            super().handle_exit(sig, frame)
+            return
+        # Signal handlers must not log or take locks: just note it; on_tick acts.
+        self._pending_signal = sig
+
+    async def on_tick(self, counter: int) -> bool:
+        pending = self._pending_signal
+        if pending is not None and not self.should_exit:
+            now = time.monotonic()
+            if self._drain_deadline is None:
+                self._lifecycle.begin_draining()
+                self._drain_deadline = now + self._drain_seconds
+            elif now >= self._drain_deadline:
+                super().handle_exit(pending, None)
+        return await super().on_tick(counter)
+
+
+def serve(
+    service: Service, *, host: str | None = None, port: int | None = None, **options: Any
+) -> None:
+    """Run ``service`` with uvicorn until it is told to stop."""
+    section = service.config.service
+    settings = service.settings
+    uvicorn_options: dict[str, Any] = {
+        "log_config": None,  # aurora.logging already routes uvicorn's loggers
+        "access_log": False,  # the request-logging layer writes the access log
+        "server_header": False,
+        "lifespan": "on",
+        "timeout_graceful_shutdown": max(1, round(settings.shutdown_timeout)),
+    }
+    uvicorn_options.update(options)
+    config = uvicorn.Config(
+        service.app,
+        host=host or section.host,
+        port=port if port is not None else section.port,
+        **uvicorn_options,
+    )
+    server = DrainingServer(
+        config, lifecycle=service.lifecycle, drain_seconds=settings.drain_seconds
+    )
+    server.run()
+
+
+def main(target: Service | Callable[[], Service], argv: Sequence[str] | None = None) -> None:
+    """Entry point for a service: ``main(create_app)`` or ``main(service)``.
+
+    Accepts ``--host`` and ``--port`` to override the configured address.
+    """
+    parser = argparse.ArgumentParser(description="Run an Aurora service with uvicorn.")
+    parser.add_argument("--host", default=None, help="interface to bind (default: config)")
+    parser.add_argument("--port", type=int, default=None, help="port to bind (default: config)")
+    args = parser.parse_args(argv)
+    service = target() if callable(target) else target
+    service.run(host=args.host, port=args.port)

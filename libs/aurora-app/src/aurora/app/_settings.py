@@ -1,0 +1,105 @@
+"""The knobs of the service chassis, read from ``AURORA_APP__*``.
+
+aurora-app owns its own settings class (no god config object): the service's
+``ServiceConfig`` says *who* the service is (name, version, port, secrets); these
+settings say *how* the HTTP stack around it behaves. Every middleware layer has a
+switch here so a service can drop one without forking the chassis.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["PROBE_PATHS", "AppSettings", "RateLimitSettings"]
+
+PROBE_PATHS: tuple[str, ...] = ("/health", "/health/live", "/health/ready", "/info")
+"""Operational endpoints that are polled constantly and are neither logged nor rate limited."""
+
+
+class RateLimitSettings(BaseModel):
+    """Fixed-window request quota, per client IP or per authenticated subject.
+
+    ``AURORA_APP__RATE_LIMIT__ENABLED=true`` turns it on. ``failure_policy`` is the
+    explicit answer to "what if Redis is down": ``open`` lets traffic through
+    unmetered (availability first), ``closed`` answers 503 (protection first).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = False
+    limit: int = Field(default=100, ge=1, description="Requests allowed per window.")
+    window_seconds: int = Field(default=60, ge=1)
+    key: Literal["ip", "subject"] = Field(
+        default="ip",
+        description="'subject' keys on the verified JWT subject, falling back to the IP.",
+    )
+    backend: Literal["memory", "redis"] = "memory"
+    redis_url: str | None = Field(
+        default=None, description="Defaults to the service config's redis.url."
+    )
+    key_prefix: str = "aurora:ratelimit:"
+    redis_timeout: float = Field(default=0.25, gt=0)
+    failure_policy: Literal["open", "closed"] = "open"
+    header_style: Literal["split", "combined"] = Field(
+        default="split",
+        description="'split': RateLimit-Limit/-Remaining/-Reset; 'combined': RateLimit + RateLimit-Policy.",
+    )
+    exempt_paths: tuple[str, ...] = (*PROBE_PATHS, "/metrics")
+
+
+class AppSettings(BaseSettings):
+    """How the HTTP stack of a service behaves; env prefix ``AURORA_APP__``.
+
+    Layers run in this fixed order, outermost first, each behind its switch:
+    ``correlation_id``, ``error_handling``, ``request_logging``, ``metrics``,
+    ``security_headers``, ``body_limit``, ``cors``, ``gzip``, ``rate_limit.enabled``.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="AURORA_APP__",
+        env_nested_delimiter="__",
+        frozen=True,
+        extra="forbid",
+    )
+
+    correlation_id: bool = True
+    correlation_header: str = "X-Request-ID"
+    error_handling: bool = True
+    request_logging: bool = True
+    request_log_headers: tuple[str, ...] = Field(
+        default=(),
+        description="Request headers to include in the access log; credentials are always redacted.",
+    )
+    log_excluded_paths: tuple[str, ...] = (*PROBE_PATHS, "/metrics")
+    metrics: bool = True
+    metrics_path: str = "/metrics"
+    cors: bool = True
+    security_headers: bool = True
+    hsts_max_age: int = Field(default=31_536_000, ge=0)
+    gzip: bool = False
+    gzip_minimum_size: int = Field(default=1000, ge=0)
+    body_limit: bool = True
+    max_body_size: int = Field(default=10 * 1024 * 1024, ge=0)
+    rate_limit: RateLimitSettings = RateLimitSettings()
+    health_cache_ttl: float = Field(default=1.0, ge=0)
+    health_check_timeout: float = Field(default=2.0, gt=0)
+    health_show_details: bool = True
+    drain_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        description="After SIGTERM, report not-ready but keep serving this long before stopping.",
+    )
+    shutdown_timeout: float = Field(default=30.0, gt=0)
+    configure_logging: bool = True
+    docs: bool = True
+    git_sha: str | None = None
+
+    @field_validator("correlation_header")
+    @classmethod
+    def _header_is_token(cls, value: str) -> str:
+        if not value or not all(ch.isalnum() or ch == "-" for ch in value):
+            raise ValueError("correlation_header must be a header name (letters, digits, '-')")
+        return value

@@ -1,0 +1,110 @@
+"""The middleware stack, in its one documented order.
+
+Outermost first:
+
+1. correlation id: so every response, the error stage's 500 included, echoes it;
+2. error handling: anything escaping below becomes a generic 500 problem;
+3. request logging: sees the final status, 500s included;
+4. metrics: counts what clients actually got;
+5. security headers;
+6. request body limit: a declared oversized body is refused before anything reads it;
+7. CORS; 8. GZip; 9. rate limiting.
+
+Stages 1-6 share one frame (``ServiceMiddleware``, see why there); 7-9 are
+separate layers, present only when configured. Rate limiting sits inside logging
+and metrics, so 429s are logged and counted. A stage switched off costs nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+
+from aurora.app._metrics import HTTPMetrics
+from aurora.app._ratelimit import RateLimitBackend
+from aurora.app._security import TokenVerifier
+from aurora.app._settings import AppSettings
+from aurora.app.middleware import (
+    AccessLog,
+    BodyLimit,
+    CorrelationIds,
+    RateLimitMiddleware,
+    SecurityHeaders,
+    ServiceMiddleware,
+    cors_middleware,
+)
+
+__all__ = ["StackParts", "access_log_for", "build_middleware"]
+
+_DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc")
+
+
+@dataclass(frozen=True, slots=True)
+class StackParts:
+    """The collaborators some layers need, built by ``create_service``."""
+
+    metrics: HTTPMetrics | None = None
+    access_log: AccessLog | None = None
+    verifier: TokenVerifier | None = None
+    rate_limit_backend: RateLimitBackend | None = None
+    cors_origins: Sequence[str] = ()
+    cors_allow_credentials: bool = False
+
+
+def access_log_for(settings: AppSettings) -> AccessLog | None:
+    """The access log the settings ask for (built apart so shutdown can flush it)."""
+    if not settings.request_logging:
+        return None
+    return AccessLog(
+        excluded_paths=settings.log_excluded_paths, headers=settings.request_log_headers
+    )
+
+
+def build_middleware(settings: AppSettings, parts: StackParts) -> list[Middleware]:
+    """The enabled layers as Starlette ``Middleware`` entries, outermost first."""
+    service = Middleware(
+        ServiceMiddleware,
+        correlation=(
+            CorrelationIds(settings.correlation_header) if settings.correlation_id else None
+        ),
+        errors=settings.error_handling,
+        access_log=parts.access_log if settings.request_logging else None,
+        metrics=parts.metrics if settings.metrics else None,
+        metrics_excluded_paths=(settings.metrics_path,),
+        security_headers=(
+            SecurityHeaders(hsts_max_age=settings.hsts_max_age, csp_exempt_paths=_DOCS_PATHS)
+            if settings.security_headers
+            else None
+        ),
+        body_limit=BodyLimit(settings.max_body_size) if settings.body_limit else None,
+    )
+    return [service, *_edge_layers(settings, parts)]
+
+
+def _edge_layers(settings: AppSettings, parts: StackParts) -> list[Middleware]:
+    layers: list[Middleware] = []
+    if settings.cors and parts.cors_origins:
+        layers.append(
+            cors_middleware(parts.cors_origins, allow_credentials=parts.cors_allow_credentials)
+        )
+    if settings.gzip:
+        layers.append(Middleware(GZipMiddleware, minimum_size=settings.gzip_minimum_size))
+    limits = settings.rate_limit
+    if limits.enabled and parts.rate_limit_backend is not None:
+        layers.append(
+            Middleware(
+                RateLimitMiddleware,
+                backend=parts.rate_limit_backend,
+                limit=limits.limit,
+                window=limits.window_seconds,
+                key=limits.key,
+                verifier=parts.verifier,
+                failure_policy=limits.failure_policy,
+                header_style=limits.header_style,
+                exempt_paths=limits.exempt_paths,
+            )
+        )
+    return layers

@@ -1,0 +1,173 @@
+"""The service middleware: stages 1-6 of the stack in one pure-ASGI frame.
+
+The stages run in this fixed order, outermost first, each behind its switch:
+
+1. correlation id (``_correlation.py``): resolved, bound for logs, echoed on the
+   response, 500s included;
+2. error handling (``_errors.py``): an escaped exception is logged once and
+   becomes a generic 500 problem;
+3. request logging (``_logging.py``): one line per request with the final status;
+4. metrics (``aurora.app._metrics``): count and latency by route template;
+5. security headers (``_security_headers.py``);
+6. request body limit (``_body_limit.py``): 413 for oversized bodies.
+
+They share one frame and one ``send`` wrapper on purpose. As separate
+middlewares each stage costs a coroutine frame and a wrapper closure called for
+every message, and measured, those were most of the stack's overhead. The
+semantics are those of nested layers: the error stage's 500 carries the
+correlation header and is what logging and metrics record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import AbstractContextManager, nullcontext
+from time import perf_counter
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from aurora.app._metrics import HTTPMetrics
+from aurora.app._problems import send_problem
+from aurora.app.middleware._body_limit import BodyLimit
+from aurora.app.middleware._correlation import CorrelationIds
+from aurora.app.middleware._errors import UnhandledErrors
+from aurora.app.middleware._logging import AccessLog
+from aurora.app.middleware._routes import route_template
+from aurora.app.middleware._security_headers import SecurityHeaders
+from aurora.logging import bind_correlation_id
+
+__all__ = ["ServiceMiddleware"]
+
+_UNBOUND = nullcontext()
+Headers = list[tuple[bytes, bytes]]
+
+
+class ServiceMiddleware:
+    """Stages 1-6 of the Aurora stack; leave a stage's argument ``None`` to switch it off.
+
+    Args:
+        app: The wrapped ASGI app.
+        correlation: Correlation-id policy.
+        errors: Whether escaped exceptions become 500 problems.
+        access_log: The access log.
+        metrics: The collectors to record requests in.
+        metrics_excluded_paths: Exact paths not recorded (the scrape endpoint).
+        security_headers: Hardening headers policy.
+        body_limit: Request body size policy.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        correlation: CorrelationIds | None = None,
+        errors: bool = True,
+        access_log: AccessLog | None = None,
+        metrics: HTTPMetrics | None = None,
+        metrics_excluded_paths: tuple[str, ...] = (),
+        security_headers: SecurityHeaders | None = None,
+        body_limit: BodyLimit | None = None,
+    ) -> None:
+        self.app = app
+        self._correlation = correlation
+        self._errors = UnhandledErrors() if errors else None
+        self._access_log = access_log
+        self._log_excluded = access_log.excluded_paths if access_log else frozenset()
+        self._metrics = metrics
+        self._metrics_excluded = frozenset(metrics_excluded_paths)
+        self._security_headers = security_headers
+        self._guarded = security_headers.names if security_headers else frozenset()
+        self._body_limit = body_limit
+        self._reads_headers = correlation is not None or body_limit is not None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = perf_counter()
+        added: tuple[tuple[bytes, bytes], ...] = ()
+        if self._security_headers is not None:
+            added = self._security_headers.for_scope(scope)
+        binding: AbstractContextManager[Any] = _UNBOUND
+        correlation_id = None
+        request_headers = dict(scope["headers"]) if self._reads_headers else {}
+        if self._correlation is not None:
+            correlation_id, raw_id = self._correlation.resolve(request_headers)
+            added = (*added, (self._correlation.header, raw_id))
+            binding = bind_correlation_id(correlation_id)
+        path = scope["path"]
+        metrics = self._metrics if path not in self._metrics_excluded else None
+        root_path = scope.get("root_path", "")
+        status = 0  # 0: no response started yet
+        guarded = self._guarded
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                if added:
+                    message["headers"] = _merge(message.get("headers", ()), added, guarded)
+            await send(message)
+
+        with binding:
+            if metrics is not None:
+                metrics.in_flight += 1
+            try:
+                if self._body_limit is None:
+                    await self.app(scope, receive, send_wrapper)
+                else:
+                    guarded_receive = self._body_limit.guard(scope, request_headers, receive)
+                    if guarded_receive is None:
+                        await send_problem(send_wrapper, self._body_limit.error(), path)
+                    else:
+                        await self.app(scope, guarded_receive, send_wrapper)
+            except Exception as exc:
+                if self._errors is None:
+                    raise
+                self._errors.report(scope, exc, response_started=status != 0)
+                if status == 0:
+                    await send_problem(send_wrapper, self._errors.client_error(), path)
+                # Once the response started there is nothing valid left to send; returning
+                # lets the server close the connection without logging a second traceback.
+            finally:
+                # status 0: raised before responding, so the client got the error stage's 500
+                self._observe(scope, root_path, metrics, status or 500, start, correlation_id)
+
+    def _observe(
+        self,
+        scope: Scope,
+        root_path: str,
+        metrics: HTTPMetrics | None,
+        status: int,
+        start: float,
+        correlation_id: str | None,
+    ) -> None:
+        seconds = perf_counter() - start
+        route = None
+        if metrics is not None:
+            metrics.in_flight -= 1
+            route = route_template(scope, root_path)
+            metrics.observe(scope["method"], route, status, seconds)
+        if self._access_log is not None and scope["path"] not in self._log_excluded:
+            route = route or route_template(scope, root_path)
+            self._access_log.emit(scope, route, status, seconds, correlation_id)
+
+
+def _merge(
+    headers: Iterable[tuple[bytes, bytes]],
+    added: tuple[tuple[bytes, bytes], ...],
+    guarded: frozenset[bytes],
+) -> Headers:
+    """The response headers plus ``added``, minus hardening headers the app set itself.
+
+    Always a new list: the app's may be a reused Response's own ``raw_headers``.
+    """
+    headers = list(headers)
+    for name, _ in headers:
+        if name in guarded:
+            present = {existing for existing, _ in headers}
+            headers.extend(item for item in added if item[0] not in present)
+            return headers
+    headers.extend(added)
+    return headers

@@ -1,0 +1,135 @@
+"""Engines configured the way Aurora runs its databases.
+
+SQLite gets what a server database gives for free: foreign keys enforced, WAL so
+readers don't block the writer, a busy timeout, and real transactions (the
+``sqlite3`` driver's legacy mode skips ``BEGIN`` for SELECT/DDL and breaks
+savepoints, so SQLAlchemy emits ``BEGIN`` itself). PostgreSQL goes through
+psycopg 3 with a pre-pinged pool and a server-side statement timeout.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from aurora.db._settings import DatabaseTarget, EngineOptions
+from aurora.logging import get_logger
+
+__all__ = ["build_async_engine", "build_engine"]
+
+_START_KEY = "aurora.db.query_start"
+_MAX_LOGGED_STATEMENT = 1000
+
+
+def build_engine(target: DatabaseTarget, *, name: str | None = None) -> Engine:
+    """A sync engine for ``target``; ``name`` labels connections and logs (the service)."""
+    engine = create_engine(target.url, **_engine_kwargs(target.url, target.options, name))
+    _install_listeners(engine, target.url, target.options, name)
+    return engine
+
+
+def build_async_engine(target: DatabaseTarget, *, name: str | None = None) -> AsyncEngine:
+    """The asyncio twin of :func:`build_engine` (aiosqlite or psycopg async)."""
+    engine = create_async_engine(
+        target.async_url, **_engine_kwargs(target.async_url, target.options, name)
+    )
+    _install_listeners(engine.sync_engine, target.async_url, target.options, name)
+    return engine
+
+
+def _engine_kwargs(url: URL, options: EngineOptions, name: str | None) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"echo": options.echo}
+    if url.get_backend_name() == "sqlite":
+        path = _sqlite_file(url)
+        if path is None:
+            return kwargs  # in-memory: the dialect's single-connection pool, no sizing
+        path.parent.mkdir(parents=True, exist_ok=True)  # the service's data dir may be new
+        kwargs["connect_args"] = {"timeout": options.connect_timeout}
+    else:
+        kwargs["pool_pre_ping"] = options.pool_pre_ping
+        kwargs["connect_args"] = _postgres_connect_args(url, options, name)
+    kwargs.update(
+        pool_size=options.pool_size,
+        max_overflow=options.max_overflow,
+        pool_timeout=options.pool_timeout,
+        pool_recycle=options.pool_recycle,
+    )
+    return kwargs
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    database = url.database
+    if not database or database == ":memory:" or url.query.get("mode") == "memory":
+        return None
+    return Path(database)
+
+
+def _postgres_connect_args(url: URL, options: EngineOptions, name: str | None) -> dict[str, Any]:
+    args: dict[str, Any] = {"connect_timeout": max(1, math.ceil(options.connect_timeout))}
+    if name:
+        args["application_name"] = name[:63]
+    # libpq takes one "options" string: keep what the URL sets (say, a search_path)
+    # and add the statement timeout to it rather than replacing it.
+    parts = [str(url.query["options"])] if "options" in url.query else []
+    if options.statement_timeout_ms:  # None or 0: no limit
+        parts.append(f"-c statement_timeout={int(options.statement_timeout_ms)}")
+    if parts:
+        args["options"] = " ".join(parts)
+    return args
+
+
+def _install_listeners(engine: Engine, url: URL, options: EngineOptions, name: str | None) -> None:
+    if url.get_backend_name() == "sqlite":
+        _install_sqlite_pragmas(engine, options, wal=_sqlite_file(url) is not None)
+    if options.slow_query_ms is not None:
+        _install_slow_query_log(engine, options.slow_query_ms, name)
+
+
+def _install_sqlite_pragmas(engine: Engine, options: EngineOptions, *, wal: bool) -> None:
+    busy_ms = int(options.connect_timeout * 1000)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN (see _on_begin)
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+            if wal:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")  # durable enough under WAL, much faster
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def _install_slow_query_log(engine: Engine, threshold_ms: float, name: str | None) -> None:
+    logger = get_logger("aurora.db")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(connection: Connection, cursor: Any, statement: str, *args: Any) -> None:
+        connection.info[_START_KEY] = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(connection: Connection, cursor: Any, statement: str, *args: Any) -> None:
+        started = connection.info.pop(_START_KEY, None)
+        if started is None:
+            return
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if elapsed_ms >= threshold_ms:
+            # Parameters are never logged: they are user data and may hold secrets.
+            logger.warning(
+                "slow_query",
+                database=name,
+                duration_ms=round(elapsed_ms, 1),
+                statement=statement[:_MAX_LOGGED_STATEMENT],
+            )

@@ -1,0 +1,103 @@
+"""The few session calls a repository operation needs, each runnable sync or async.
+
+Repository operations are written once, as generators that *yield* these steps
+and receive their results (a "sans-I/O" core). The sync repository runs a step
+with :meth:`Step.run`, the async one awaits :meth:`Step.run_async`; that is the
+only place where the two differ, so no logic is copied between them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Executable
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+__all__ = ["AddAll", "Delete", "Execute", "Flush", "Get", "Operation", "Step"]
+
+T = TypeVar("T")
+
+
+class Step:
+    """One session call; subclasses implement both flavours of it."""
+
+    def run(self, session: Session) -> Any:
+        raise NotImplementedError
+
+    async def run_async(self, session: AsyncSession) -> Any:
+        raise NotImplementedError
+
+
+Operation = Generator[Step, Any, T]
+"""A repository operation: yields steps, receives their results, returns ``T``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Execute(Step):
+    """Run a statement; the result is buffered, so the core may read it at leisure."""
+
+    statement: Executable
+    params: Sequence[Mapping[str, Any]] | None = None
+    options: Mapping[str, Any] | None = None
+
+    def run(self, session: Session) -> Any:
+        return session.execute(self.statement, self.params, execution_options=self.options or {})
+
+    async def run_async(self, session: AsyncSession) -> Any:
+        return await session.execute(
+            self.statement, self.params, execution_options=self.options or {}
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Get(Step):
+    """Load by primary key, from the identity map when already there."""
+
+    model: type[Any]
+    ident: Any
+
+    def run(self, session: Session) -> Any:
+        return session.get(self.model, self.ident)
+
+    async def run_async(self, session: AsyncSession) -> Any:
+        return await session.get(self.model, self.ident)
+
+
+@dataclass(frozen=True, slots=True)
+class AddAll(Step):
+    """Put new instances in the session (no I/O until the next flush)."""
+
+    instances: Sequence[Any]
+
+    def run(self, session: Session) -> None:
+        session.add_all(self.instances)
+
+    async def run_async(self, session: AsyncSession) -> None:
+        session.add_all(self.instances)
+
+
+@dataclass(frozen=True, slots=True)
+class Delete(Step):
+    """Mark an instance for deletion."""
+
+    instance: Any
+
+    def run(self, session: Session) -> None:
+        session.delete(self.instance)
+
+    async def run_async(self, session: AsyncSession) -> None:
+        await session.delete(self.instance)
+
+
+@dataclass(frozen=True, slots=True)
+class Flush(Step):
+    """Send pending changes now, so constraint errors surface inside the operation."""
+
+    def run(self, session: Session) -> None:
+        session.flush()
+
+    async def run_async(self, session: AsyncSession) -> None:
+        await session.flush()

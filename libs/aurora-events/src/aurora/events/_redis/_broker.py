@@ -1,0 +1,259 @@
+"""``RedisBroker``: the production transport, on Redis Streams via ``redis.asyncio``.
+
+Every Redis connection or timeout error is translated at this boundary into
+``BrokerUnavailableError`` (a 503), so callers such as the outbox relay handle one
+error type whatever the client library raises.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Coroutine, Sequence
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from urllib.parse import urlsplit
+
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from aurora.events._broker import Delivery, GroupInfo, OutgoingMessage, StreamEntry
+from aurora.events._errors import BrokerUnavailableError
+from aurora.events._redis import _consumer, _publisher
+from aurora.events._redis._publisher import text
+
+if TYPE_CHECKING:
+    from aurora.config import ServiceConfig
+    from aurora.events._settings import EventsSettings
+
+__all__ = ["RedisBroker"]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+DEFAULT_MAXLEN = 1_000_000
+
+
+def _translated(
+    fn: Callable[Concatenate[RedisBroker, _P], Coroutine[Any, Any, _R]],
+) -> Callable[Concatenate[RedisBroker, _P], Coroutine[Any, Any, _R]]:
+    @functools.wraps(fn)
+    async def wrapper(self: RedisBroker, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return await fn(self, *args, **kwargs)
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            raise BrokerUnavailableError(
+                f"Redis at {self.address} is unavailable: {exc}", context={"broker": self.address}
+            ) from exc
+
+    return wrapper
+
+
+class RedisBroker:
+    """A ``Broker`` on Redis Streams.
+
+    Args:
+        client: A ``redis.asyncio.Redis``; bytes replies are expected but not required.
+        prefix: Prepended to every stream key, so several apps (or tests) share a Redis.
+        maxlen: Approximate cap per stream (``XADD MAXLEN ~``); ``None`` keeps everything.
+        owns_client: Close the client in :meth:`close` (true when built ``from_url``).
+    """
+
+    def __init__(
+        self,
+        client: Redis,
+        *,
+        prefix: str = "",
+        maxlen: int | None = DEFAULT_MAXLEN,
+        owns_client: bool = False,
+    ) -> None:
+        self._client = client
+        self._prefix = prefix
+        self._maxlen = maxlen
+        self._owns_client = owns_client
+        self._cursors: dict[tuple[str, str], str] = {}
+        kwargs = client.connection_pool.connection_kwargs
+        self.address = f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}"
+
+    @classmethod
+    def from_url(
+        cls, url: str, *, prefix: str = "", maxlen: int | None = DEFAULT_MAXLEN, **options: Any
+    ) -> RedisBroker:
+        """Build a broker with its own client; ``options`` go to ``Redis.from_url``."""
+        options.setdefault("socket_connect_timeout", 5)
+        options["decode_responses"] = False
+        broker = cls(Redis.from_url(url, **options), prefix=prefix, maxlen=maxlen, owns_client=True)
+        parts = urlsplit(url)
+        broker.address = f"{parts.hostname or 'localhost'}:{parts.port or 6379}"
+        return broker
+
+    @classmethod
+    def from_config(
+        cls, config: ServiceConfig, *, settings: EventsSettings | None = None
+    ) -> RedisBroker:
+        """Build from a service's config: its ``redis.url`` and the events settings."""
+        from aurora.events._settings import EventsSettings
+
+        opts = settings or EventsSettings()
+        redis = config.redis
+        return cls.from_url(
+            redis.url,
+            prefix=opts.stream_prefix,
+            maxlen=opts.maxlen,
+            socket_connect_timeout=redis.connect_timeout,
+            # A blocking XREADGROUP must not look like a dead socket.
+            socket_timeout=max(redis.socket_timeout, opts.block + 1.0),
+        )
+
+    @property
+    def client(self) -> Redis:
+        """The underlying client (for raw commands such as benchmarks' baselines)."""
+        return self._client
+
+    def key(self, stream: str) -> str:
+        """The Redis key of a logical stream name."""
+        return self._prefix + stream
+
+    @_translated
+    async def publish(self, messages: Sequence[OutgoingMessage]) -> list[str]:
+        """Pipelined ``XADD ... MAXLEN ~``; returns the entry ids in order."""
+        return await _publisher.xadd_many(self._client, messages, key=self.key, maxlen=self._maxlen)
+
+    @_translated
+    async def ensure_group(self, stream: str, group: str, *, start_id: str = "0") -> None:
+        """``XGROUP CREATE ... MKSTREAM``, tolerating an existing group."""
+        try:
+            await self._client.xgroup_create(self.key(stream), group, id=start_id, mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    @_translated
+    async def read(
+        self, streams: Sequence[str], group: str, consumer: str, *, count: int, block: float
+    ) -> list[Delivery]:
+        """``XREADGROUP`` for new entries, recreating a group Redis lost."""
+        physical = {self.key(stream): stream for stream in streams}
+
+        async def recreate(stream: str) -> None:
+            await self.ensure_group(stream, group, start_id="0")
+
+        return await _consumer.read_group(
+            self._client,
+            physical,
+            group,
+            consumer,
+            count=count,
+            block=block,
+            ensure_group=recreate,
+        )
+
+    @_translated
+    async def ack(self, stream: str, group: str, message_ids: Sequence[str]) -> int:
+        """One ``XACK`` for the whole batch."""
+        if not message_ids:
+            return 0
+        return int(await self._client.xack(self.key(stream), group, *message_ids))
+
+    @_translated
+    async def claim(
+        self, stream: str, group: str, consumer: str, *, min_idle: float, count: int
+    ) -> list[Delivery]:
+        """``XAUTOCLAIM`` from where the previous scan of this group stopped.
+
+        A group Redis lost (restart without persistence) has nothing to reclaim: it is
+        recreated from the start of the stream, as ``read`` does.
+        """
+        cursor_key = (stream, group)
+        try:
+            deliveries, cursor = await _consumer.autoclaim(
+                self._client,
+                self.key(stream),
+                stream,
+                group,
+                consumer,
+                min_idle=min_idle,
+                count=count,
+                cursor=self._cursors.get(cursor_key, "0-0"),
+            )
+        except ResponseError as exc:
+            if not _is_nogroup(exc):
+                raise
+            await self.ensure_group(stream, group, start_id="0")
+            deliveries, cursor = [], "0-0"
+        self._cursors[cursor_key] = cursor
+        return deliveries
+
+    @_translated
+    async def release(
+        self, stream: str, group: str, consumer: str, message_ids: Sequence[str]
+    ) -> None:
+        """Return pending entries for immediate reclaim (see ``_consumer.release``)."""
+        try:
+            await _consumer.release(self._client, self.key(stream), group, consumer, message_ids)
+        except ResponseError as exc:
+            if not _is_nogroup(exc):  # a lost group has no pending entries to return
+                raise
+
+    @_translated
+    async def dead_letter(self, delivery: Delivery, *, group: str, error: str) -> str:
+        """``MULTI; XADD <stream>:dlq; XACK; EXEC``."""
+        return await _publisher.dead_letter(
+            self._client, delivery, key=self.key, group=group, error=error
+        )
+
+    @_translated
+    async def range(
+        self, stream: str, *, start: str = "-", end: str = "+", count: int | None = None
+    ) -> list[StreamEntry]:
+        """``XRANGE``, fields decoded to text."""
+        rows: Any = await self._client.xrange(self.key(stream), start, end, count=count)
+        return [
+            StreamEntry(stream, text(mid), {text(k): text(v) for k, v in (fields or {}).items()})
+            for mid, fields in rows or ()
+        ]
+
+    @_translated
+    async def delete(self, stream: str, message_ids: Sequence[str]) -> int:
+        """``XDEL``."""
+        if not message_ids:
+            return 0
+        return int(await self._client.xdel(self.key(stream), *message_ids))
+
+    @_translated
+    async def set_group_position(self, stream: str, group: str, message_id: str) -> None:
+        """``XGROUP SETID``: the group re-reads everything after ``message_id``."""
+        await self._client.xgroup_setid(self.key(stream), group, message_id)
+
+    @_translated
+    async def group_info(self, stream: str, group: str) -> GroupInfo:
+        """From ``XINFO GROUPS``; a missing stream or group reports nothing pending."""
+        try:
+            groups = await self._client.xinfo_groups(self.key(stream))
+        except ResponseError:
+            groups = []
+        for info in groups:
+            if text(info["name"]) == group:
+                lag = info.get("lag")
+                return GroupInfo(
+                    stream,
+                    group,
+                    int(info["pending"]),
+                    None if lag is None else int(lag),
+                    int(info["consumers"]),
+                    text(info["last-delivered-id"]),
+                )
+        return GroupInfo(stream, group, 0, None, 0, "0-0", {"missing": True})
+
+    @_translated
+    async def ping(self) -> None:
+        """``PING``."""
+        await self._client.ping()
+
+    async def close(self) -> None:
+        """Close the client if this broker created it."""
+        if self._owns_client:
+            await self._client.aclose()
+
+
+def _is_nogroup(exc: ResponseError) -> bool:
+    return str(exc).startswith("NOGROUP")

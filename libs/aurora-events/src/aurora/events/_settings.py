@@ -1,0 +1,75 @@
+"""aurora-events' own settings (``AURORA_EVENTS__*``) and the broker factory.
+
+The broker's address is not here: it is the service's ``redis.url`` from
+aurora-config, so one Redis setting serves caches, rate limits and events alike.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from aurora.config import AuroraSettings
+from aurora.events._broker import Broker
+from aurora.events._memory import MemoryBroker
+from aurora.events._redis import RedisBroker
+
+if TYPE_CHECKING:
+    from aurora.config import ServiceConfig
+
+__all__ = ["EventsSettings", "create_broker"]
+
+_EMBEDDED_ENVIRONMENTS = frozenset({"development", "test"})
+
+
+class EventsSettings(AuroraSettings):
+    """Tuning for publishing, consuming and relaying; read from ``AURORA_EVENTS__*``.
+
+    An aurora-config section: usable alone (``EventsSettings()``) or composed into a
+    service's config (``class Config(ServiceConfig): events: EventsSettings``).
+
+    ``backend="auto"`` picks the in-memory broker in development and test and Redis
+    elsewhere, so a service runs with no Redis on a laptop but never silently drops
+    events in staging or production.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="AURORA_EVENTS__")
+
+    backend: Literal["auto", "memory", "redis"] = "auto"
+    """Transport: auto (memory in development/test, else Redis), memory or redis."""
+    stream_prefix: str = ""
+    """Prepended to every stream key, to share one Redis between apps."""
+    maxlen: int | None = Field(default=1_000_000, ge=1)
+    """Approximate cap on entries kept per stream (XADD MAXLEN ~)."""
+    batch_size: int = Field(default=100, ge=1)
+    """Messages a consumer reads and acks per round trip."""
+    concurrency: int = Field(default=1, ge=1)
+    """Handlers a consumer runs at once (1 keeps per-stream order)."""
+    block: float = Field(default=1.0, ge=0)
+    """Seconds a consumer read waits for new messages."""
+    visibility_timeout: float = Field(default=30.0, gt=0)
+    """Seconds before an unacked message is reclaimed from its consumer."""
+    max_deliveries: int = Field(default=5, ge=1)
+    """Deliveries of a failing message before it is dead-lettered."""
+    retry_attempts: int = Field(default=3, ge=1)
+    """Handler calls per delivery before the message is given back."""
+    shutdown_timeout: float = Field(default=10.0, ge=0)
+    """Seconds a stopping consumer lets started handlers finish."""
+    relay_batch_size: int = Field(default=500, ge=1)
+    """Outbox rows the relay publishes per transaction."""
+    relay_poll_interval: float = Field(default=0.5, gt=0)
+    """Seconds between outbox polls when it is empty."""
+
+
+def create_broker(config: ServiceConfig, *, settings: EventsSettings | None = None) -> Broker:
+    """The broker a service should use, chosen by ``settings.backend`` (see above)."""
+    opts = settings or EventsSettings()
+    backend = opts.backend
+    if backend == "auto":
+        embedded = config.service.environment in _EMBEDDED_ENVIRONMENTS
+        backend = "memory" if embedded else "redis"
+    if backend == "memory":
+        return MemoryBroker(maxlen=opts.maxlen)
+    return RedisBroker.from_config(config, settings=opts)

@@ -1,0 +1,157 @@
+"""Both transports honour the same stream semantics (run against each)."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from aurora.events import (
+    Broker,
+    DeadLetter,
+    MemoryBroker,
+    OutgoingMessage,
+    RedisBroker,
+    create_subject_created_event,
+    dead_letter_stream,
+)
+from aurora.events._broker import encode
+
+STREAM = "aurora.subject"
+
+
+def messages(count: int) -> list[OutgoingMessage]:
+    return [encode(create_subject_created_event(str(i))) for i in range(count)]
+
+
+async def test_publish_appends_in_order_and_returns_ids(broker: Broker) -> None:
+    ids = await broker.publish(messages(3))
+    entries = await broker.range(STREAM)
+    assert [e.message_id for e in entries] == ids
+    assert [e.event.subject for e in entries] == ["0", "1", "2"]
+
+
+async def test_each_group_gets_every_message_once(broker: Broker) -> None:
+    for group in ("a", "b"):
+        await broker.ensure_group(STREAM, group)
+        await broker.ensure_group(STREAM, group)  # idempotent
+    await broker.publish(messages(4))
+    for group in ("a", "b"):
+        first = await broker.read([STREAM], group, "c1", count=10, block=0)
+        again = await broker.read([STREAM], group, "c2", count=10, block=0)
+        assert len(first) == 4 and again == []
+        assert all(d.deliveries == 1 for d in first)
+
+
+async def test_read_waits_for_a_message_published_meanwhile(broker: Broker) -> None:
+    await broker.ensure_group(STREAM, "g")
+    reader = asyncio.create_task(broker.read([STREAM], "g", "c", count=10, block=2.0))
+    await asyncio.sleep(0.05)
+    await broker.publish(messages(1))
+    assert len(await asyncio.wait_for(reader, 2.0)) == 1
+
+
+async def test_read_gives_up_after_block(broker: Broker) -> None:
+    await broker.ensure_group(STREAM, "g")
+    assert await broker.read([STREAM], "g", "c", count=10, block=0.05) == []
+
+
+async def test_a_group_created_at_dollar_skips_history(broker: Broker) -> None:
+    await broker.publish(messages(2))
+    await broker.ensure_group(STREAM, "late", start_id="$")
+    await broker.publish(messages(1))
+    assert len(await broker.read([STREAM], "late", "c", count=10, block=0)) == 1
+
+
+async def test_ack_empties_the_pending_list_in_one_call(broker: Broker) -> None:
+    await broker.ensure_group(STREAM, "g")
+    await broker.publish(messages(5))
+    got = await broker.read([STREAM], "g", "c", count=10, block=0)
+    assert (await broker.group_info(STREAM, "g")).pending == 5
+    assert await broker.ack(STREAM, "g", [d.message_id for d in got]) == 5
+    info = await broker.group_info(STREAM, "g")
+    assert (info.pending, info.lag) == (0, 0)
+
+
+async def test_idle_messages_are_reclaimed_with_a_higher_delivery_count(broker: Broker) -> None:
+    await broker.ensure_group(STREAM, "g")
+    await broker.publish(messages(2))
+    await broker.read([STREAM], "g", "crashed", count=10, block=0)
+    assert await broker.claim(STREAM, "g", "rescuer", min_idle=5.0, count=10) == []
+    await asyncio.sleep(0.06)
+    claimed = await broker.claim(STREAM, "g", "rescuer", min_idle=0.05, count=10)
+    assert [d.deliveries for d in claimed] == [2, 2]
+
+
+async def test_released_messages_are_claimable_at_once_without_counting(broker: Broker) -> None:
+    await broker.ensure_group(STREAM, "g")
+    await broker.publish(messages(2))
+    got = await broker.read([STREAM], "g", "leaving", count=10, block=0)
+    await broker.release(STREAM, "g", "leaving", [got[0].message_id])
+    claimed = await broker.claim(STREAM, "g", "other", min_idle=60.0, count=10)
+    assert [d.message_id for d in claimed] == [got[0].message_id]
+    assert claimed[0].deliveries == 2  # the release itself did not count
+
+
+async def test_dead_letter_moves_the_message_with_its_error_and_acks_it(broker: Broker) -> None:
+    await broker.ensure_group(STREAM, "g")
+    await broker.publish(messages(1))
+    (delivery,) = await broker.read([STREAM], "g", "c", count=10, block=0)
+    await broker.dead_letter(delivery, group="g", error="ValueError: boom")
+    (entry,) = await broker.range(dead_letter_stream(STREAM))
+    letter = DeadLetter.from_entry(entry)
+    assert letter.error == "ValueError: boom"
+    assert (letter.stream, letter.original_id, letter.group) == (STREAM, delivery.message_id, "g")
+    assert letter.event.subject == "0"
+    assert (await broker.group_info(STREAM, "g")).pending == 0
+
+
+async def test_rewinding_a_group_replays_from_an_id(broker: Broker) -> None:
+    await broker.ensure_group(STREAM, "g")
+    ids = await broker.publish(messages(3))
+    await broker.read([STREAM], "g", "c", count=10, block=0)
+    await broker.set_group_position(STREAM, "g", ids[0])
+    again = await broker.read([STREAM], "g", "c", count=10, block=0)
+    assert [d.message_id for d in again] == ids[1:]
+
+
+async def test_range_by_time_and_delete(broker: Broker) -> None:
+    ids = await broker.publish(messages(2))
+    since = (datetime.now(UTC) - timedelta(minutes=1)).timestamp()
+    assert len(await broker.range(STREAM, start=f"{int(since * 1000)}-0")) == 2
+    assert await broker.delete(STREAM, ids[:1]) == 1
+    assert [e.message_id for e in await broker.range(STREAM)] == ids[1:]
+
+
+async def test_group_info_reports_lag(broker: Broker) -> None:
+    await broker.ensure_group(STREAM, "g")
+    await broker.publish(messages(3))
+    await broker.read([STREAM], "g", "c", count=1, block=0)
+    info = await broker.group_info(STREAM, "g")
+    assert (info.lag, info.pending, info.consumers) == (2, 1, 1)
+
+
+async def test_ping(broker: Broker) -> None:
+    await broker.ping()
+
+
+async def test_redis_trims_streams_to_roughly_maxlen(redis_broker: RedisBroker) -> None:
+    trimmed = RedisBroker(redis_broker.client, prefix=redis_broker.key(""), maxlen=100)
+    await trimmed.publish(messages(1000))
+    length = await redis_broker.client.xlen(redis_broker.key(STREAM))
+    assert 100 <= length < 1000
+
+
+def test_memory_broker_maxlen_is_exact() -> None:
+    broker = MemoryBroker(maxlen=2)
+    asyncio.run(broker.publish(messages(5)))
+    assert [e.subject for e in broker.published_to(STREAM)] == ["0", "1", "2", "3", "4"]
+    assert len(asyncio.run(broker.range(STREAM))) == 2
+
+
+async def test_redis_recreates_a_lost_group_instead_of_failing(redis_broker: RedisBroker) -> None:
+    """After a restart without persistence the group is gone: reads and claims carry on."""
+    await redis_broker.ensure_group(STREAM, "g")
+    await redis_broker.client.delete(redis_broker.key(STREAM))  # what a restart leaves
+    assert await redis_broker.claim(STREAM, "g", "c", min_idle=0, count=10) == []
+    await redis_broker.release(STREAM, "g", "c", ["1-0"])
+    await redis_broker.client.delete(redis_broker.key(STREAM))
+    await redis_broker.publish(messages(2))
+    assert len(await redis_broker.read([STREAM], "g", "c", count=10, block=0)) == 2
