@@ -27,16 +27,24 @@ def norm(name):
 module_dists = {m: {norm(d) for d in ds} for m, ds in md.packages_distributions().items()}
 stdlib = set(sys.stdlib_module_names)
 problems = []
-for wheel in map(Path, json.loads(sys.argv[1])):
+# Required without an import: SQLAlchemy loads drivers by URL scheme, httpx imports sniffio
+# lazily. Their BUILD files say so next to the explicit dependency.
+LOADED_BY_NAME = {"aiosqlite", "psycopg", "sniffio"}
+wheels = list(map(Path, json.loads(sys.argv[1])))
+metadata = {}
+for wheel in wheels:
     with zipfile.ZipFile(wheel) as zf:
-        names = zf.namelist()
-        dist = norm(wheel.name.split("-")[0])
-        meta = next(n for n in names if n.endswith(".dist-info/METADATA"))
-        requires = {
+        meta = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+        metadata[norm(wheel.name.split("-")[0])] = {
             norm(re.split(r"[ ;<>=~!\[(]", line.split(":", 1)[1].strip())[0])
             for line in zf.read(meta).decode().splitlines()
             if line.startswith("Requires-Dist:") and "extra ==" not in line
         }
+for wheel in wheels:
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        dist = norm(wheel.name.split("-")[0])
+        requires = metadata[dist]
         imported = set()
         for name in names:
             if not name.endswith(".py"):
@@ -54,9 +62,12 @@ for wheel in map(Path, json.loads(sys.argv[1])):
                     elif parts[0] not in stdlib:
                         imported |= module_dists.get(parts[0], {norm(parts[0])})
         imported.discard(dist)
+        # A sibling that an imported sibling requires anyway adds nothing to the install.
+        transitive = set().union(*(metadata.get(d, set()) for d in imported if d.startswith("aurora-")))
         if "aurora/__init__.py" in names:
             problems.append(f"{wheel.name}: ships aurora/__init__.py")
-        missing, extra = imported - requires, requires - imported
+        missing = imported - requires
+        extra = requires - imported - LOADED_BY_NAME - {d for d in transitive if d.startswith("aurora-")}
         if missing or extra:
             problems.append(f"{wheel.name}: imports but does not require {sorted(missing)}; requires but does not import {sorted(extra)}")
         print(f"{wheel.name}: Requires-Dist {sorted(requires)}")

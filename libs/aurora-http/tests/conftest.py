@@ -24,6 +24,9 @@ from aurora.http import ClientRegistry, RetryPolicy
 from aurora.http.testing import disable_backoff
 from aurora.testing.server import run_server
 
+# aurora-testing's fixtures; `clock` (a FrozenClock) drives breakers and budgets.
+pytest_plugins = ["aurora.testing.plugin"]
+
 
 @dataclass
 class Hit:
@@ -116,24 +119,6 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}"
-
-
-class FakeClock:
-    """A monotonic clock the test moves by hand (for breakers and budgets)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture()
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 def sample(metrics: CollectorRegistry, name: str, **labels: str) -> float:

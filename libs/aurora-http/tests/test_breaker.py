@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from conftest import FakeClock, Reply, Upstream, sample
+from conftest import Reply, Upstream, sample
 from prometheus_client import CollectorRegistry
 
 from aurora.errors import ServiceUnavailableError
 from aurora.http import ClientRegistry, RetryPolicy, ServiceClient
 from aurora.logging.testing import capture_logs
+from aurora.testing import FrozenClock
 from aurora.utils import CircuitBreaker, CircuitOpenError
 
 
 @pytest.fixture()
-def breaking_registry(clock: FakeClock, metrics: CollectorRegistry) -> ClientRegistry:
+def breaking_registry(clock: FrozenClock, metrics: CollectorRegistry) -> ClientRegistry:
     """Opens after 3 failures out of 3 calls, for 10 fake seconds; one retry-free try per call."""
     return ClientRegistry(
         metrics_registry=metrics,
@@ -49,7 +50,7 @@ async def test_breaker_opens_and_fails_fast_without_touching_the_network(
 
 
 async def test_breaker_half_opens_after_the_open_period_and_closes_on_success(
-    upstream: Upstream, breaking_registry: ClientRegistry, clock: FakeClock
+    upstream: Upstream, breaking_registry: ClientRegistry, clock: FrozenClock
 ) -> None:
     async with client_for(upstream, breaking_registry) as client:
         await fail_three_times(client, upstream)
@@ -61,7 +62,7 @@ async def test_breaker_half_opens_after_the_open_period_and_closes_on_success(
 
 
 async def test_failed_trial_reopens_the_breaker(
-    upstream: Upstream, breaking_registry: ClientRegistry, clock: FakeClock
+    upstream: Upstream, breaking_registry: ClientRegistry, clock: FrozenClock
 ) -> None:
     async with client_for(upstream, breaking_registry) as client:
         await fail_three_times(client, upstream)
@@ -110,7 +111,7 @@ async def test_state_changes_are_logged_and_published(
     upstream: Upstream,
     breaking_registry: ClientRegistry,
     metrics: CollectorRegistry,
-    clock: FakeClock,
+    clock: FrozenClock,
 ) -> None:
     async with client_for(upstream, breaking_registry) as client:
         with capture_logs() as logs:
@@ -152,7 +153,7 @@ async def test_health_check_fails_while_a_critical_breaker_is_open(
 
 
 async def test_health_check_reports_non_critical_open_breakers_without_failing(
-    upstream: Upstream, clock: FakeClock
+    upstream: Upstream, clock: FrozenClock
 ) -> None:
     registry = ClientRegistry(
         metrics_registry=CollectorRegistry(),
@@ -166,7 +167,7 @@ async def test_health_check_reports_non_critical_open_breakers_without_failing(
 
 
 async def test_no_retry_is_scheduled_once_the_circuit_opened(
-    upstream: Upstream, clock: FakeClock, delays: list[float]
+    upstream: Upstream, clock: FrozenClock, delays: list[float]
 ) -> None:
     """The caller gets the real failure, not a refusal after a pointless wait."""
     registry = ClientRegistry(

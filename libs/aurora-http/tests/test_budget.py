@@ -5,19 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import FakeClock
 from hypothesis import given
 from hypothesis import strategies as st
 
 from aurora.http import RetryBudget
+from aurora.testing import FrozenClock
 
 
-def test_floor_allows_retries_without_traffic(clock: FakeClock) -> None:
+def test_floor_allows_retries_without_traffic(clock: FrozenClock) -> None:
     budget = RetryBudget(ratio=0.2, min_retries=2, clock=clock)
     assert [budget.try_retry() for _ in range(3)] == [True, True, False]
 
 
-def test_each_call_earns_a_share_of_a_retry(clock: FakeClock) -> None:
+def test_each_call_earns_a_share_of_a_retry(clock: FrozenClock) -> None:
     budget = RetryBudget(ratio=0.5, min_retries=0, clock=clock)
     for _ in range(4):
         budget.record_call()
@@ -25,7 +25,7 @@ def test_each_call_earns_a_share_of_a_retry(clock: FakeClock) -> None:
     assert budget.totals() == (4, 2)
 
 
-def test_old_traffic_expires_with_the_window(clock: FakeClock) -> None:
+def test_old_traffic_expires_with_the_window(clock: FrozenClock) -> None:
     budget = RetryBudget(ratio=1.0, min_retries=0, window=10.0, clock=clock)
     budget.record_call()
     clock.advance(10.0)
@@ -40,7 +40,7 @@ def test_old_traffic_expires_with_the_window(clock: FakeClock) -> None:
     )
 )
 def test_retries_never_exceed_ratio_of_calls_plus_floor(steps: list[str | float]) -> None:
-    clock = FakeClock()
+    clock = FrozenClock()
     budget = RetryBudget(ratio=0.2, min_retries=3, window=10.0, clock=clock)
     for step in steps:
         if step == "call":

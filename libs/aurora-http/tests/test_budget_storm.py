@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 
-from conftest import FakeClock, Upstream, sample
+from conftest import Upstream, sample
 from prometheus_client import CollectorRegistry
 
 from aurora.http import ClientRegistry, RetryBudget, RetryPolicy, ServiceClient
 from aurora.logging.testing import capture_logs
+from aurora.testing import FrozenClock
 from aurora.utils import CircuitBreaker
 
 
 async def test_budget_stops_a_retry_storm(
-    upstream: Upstream, delays: list[float], clock: FakeClock
+    upstream: Upstream, delays: list[float], clock: FrozenClock
 ) -> None:
     metrics = CollectorRegistry()
     registry = ClientRegistry(
@@ -39,7 +40,7 @@ async def test_budget_stops_a_retry_storm(
 
 
 async def test_budget_refills_as_the_window_slides(
-    upstream: Upstream, delays: list[float], clock: FakeClock
+    upstream: Upstream, delays: list[float], clock: FrozenClock
 ) -> None:
     budget = RetryBudget(ratio=0.0, min_retries=1, window=10.0, clock=clock)
     registry = ClientRegistry(

@@ -11,27 +11,10 @@ from typing import Any
 import pytest
 
 from aurora.errors import ServiceUnavailableError, error_from_problem, to_problem
+from aurora.testing import FrozenClock
 from aurora.utils import CircuitBreaker, CircuitOpenError, CircuitState
 
 CLOSED, OPEN, HALF_OPEN = CircuitState.CLOSED, CircuitState.OPEN, CircuitState.HALF_OPEN
-
-
-class FakeClock:
-    """A clock the test moves by hand: breaker timing without sleeping or patching."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture()
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 class Boom(Exception):  # noqa: N818 - reads better in tests than BoomError
@@ -65,7 +48,7 @@ def trip(breaker: CircuitBreaker) -> None:
             breaker.call(fail)
 
 
-def test_call_passes_arguments_and_returns_the_result(clock: FakeClock) -> None:
+def test_call_passes_arguments_and_returns_the_result(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(clock=clock)
 
     def combine(a: int, b: int, *, c: int) -> tuple[int, int, int]:
@@ -75,7 +58,7 @@ def test_call_passes_arguments_and_returns_the_result(clock: FakeClock) -> None:
     assert breaker.state is CLOSED
 
 
-def test_stays_closed_below_the_minimum_number_of_calls(clock: FakeClock) -> None:
+def test_stays_closed_below_the_minimum_number_of_calls(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(minimum_calls=5, clock=clock)
     run(breaker, "ffff")
     assert breaker.state is CLOSED
@@ -83,7 +66,7 @@ def test_stays_closed_below_the_minimum_number_of_calls(clock: FakeClock) -> Non
     assert breaker.state is OPEN
 
 
-def test_minimum_calls_is_capped_at_the_window_size(clock: FakeClock) -> None:
+def test_minimum_calls_is_capped_at_the_window_size(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(sliding_window_size=3, minimum_calls=10, clock=clock)
     run(breaker, "fff")
     assert breaker.state is OPEN
@@ -94,7 +77,7 @@ def test_minimum_calls_is_capped_at_the_window_size(clock: FakeClock) -> None:
     [("sssf", CLOSED), ("ssff", OPEN), ("sfff", OPEN), ("ffss", OPEN)],
 )
 def test_opens_when_the_failure_rate_reaches_the_threshold(
-    clock: FakeClock, outcomes: str, expected: CircuitState
+    clock: FrozenClock, outcomes: str, expected: CircuitState
 ) -> None:
     breaker = CircuitBreaker(
         failure_rate_threshold=0.5, sliding_window_size=4, minimum_calls=4, clock=clock
@@ -103,7 +86,7 @@ def test_opens_when_the_failure_rate_reaches_the_threshold(
     assert breaker.state is expected
 
 
-def test_old_outcomes_slide_out_of_the_window(clock: FakeClock) -> None:
+def test_old_outcomes_slide_out_of_the_window(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(
         failure_rate_threshold=0.75, sliding_window_size=4, minimum_calls=4, clock=clock
     )
@@ -115,7 +98,7 @@ def test_old_outcomes_slide_out_of_the_window(clock: FakeClock) -> None:
     assert breaker.state is OPEN
 
 
-def test_open_circuit_refuses_without_calling(clock: FakeClock) -> None:
+def test_open_circuit_refuses_without_calling(clock: FrozenClock) -> None:
     breaker = CircuitBreaker("payments", minimum_calls=1, open_duration=30, clock=clock)
     trip(breaker)
     calls: list[str] = []
@@ -131,7 +114,7 @@ def test_open_circuit_refuses_without_calling(clock: FakeClock) -> None:
     assert breaker.retry_after == pytest.approx(20)
 
 
-def test_retry_after_is_none_unless_open(clock: FakeClock) -> None:
+def test_retry_after_is_none_unless_open(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(minimum_calls=1, open_duration=5, clock=clock)
     readings = [breaker.retry_after]
     trip(breaker)
@@ -142,7 +125,7 @@ def test_retry_after_is_none_unless_open(clock: FakeClock) -> None:
     assert breaker.state is HALF_OPEN
 
 
-def test_moves_to_half_open_exactly_when_the_open_duration_ends(clock: FakeClock) -> None:
+def test_moves_to_half_open_exactly_when_the_open_duration_ends(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(minimum_calls=1, open_duration=30, clock=clock)
     trip(breaker)
     clock.advance(29.999)
@@ -151,7 +134,7 @@ def test_moves_to_half_open_exactly_when_the_open_duration_ends(clock: FakeClock
     assert breaker.state is HALF_OPEN
 
 
-def test_half_open_admits_only_the_permitted_trials(clock: FakeClock) -> None:
+def test_half_open_admits_only_the_permitted_trials(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(minimum_calls=1, open_duration=1, half_open_max_calls=2, clock=clock)
     trip(breaker)
     clock.advance(1)
@@ -162,7 +145,7 @@ def test_half_open_admits_only_the_permitted_trials(clock: FakeClock) -> None:
     assert caught.value.retry_after is None  # trials in flight: no known wait
 
 
-def test_half_open_closes_when_the_trials_succeed(clock: FakeClock) -> None:
+def test_half_open_closes_when_the_trials_succeed(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(minimum_calls=1, open_duration=1, half_open_max_calls=3, clock=clock)
     trip(breaker)
     clock.advance(1)
@@ -172,7 +155,7 @@ def test_half_open_closes_when_the_trials_succeed(clock: FakeClock) -> None:
     assert breaker.state is CLOSED
 
 
-def test_half_open_reopens_when_the_trials_fail_at_the_threshold(clock: FakeClock) -> None:
+def test_half_open_reopens_when_the_trials_fail_at_the_threshold(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(
         failure_rate_threshold=0.5,
         minimum_calls=1,
@@ -187,7 +170,7 @@ def test_half_open_reopens_when_the_trials_fail_at_the_threshold(clock: FakeCloc
     assert breaker.retry_after == 10  # a fresh open period
 
 
-def test_half_open_ignores_the_closed_window_history(clock: FakeClock) -> None:
+def test_half_open_ignores_the_closed_window_history(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(sliding_window_size=4, minimum_calls=4, open_duration=1, clock=clock)
     run(breaker, "ffff")
     clock.advance(1)
@@ -197,7 +180,7 @@ def test_half_open_ignores_the_closed_window_history(clock: FakeClock) -> None:
     assert breaker.state is CLOSED
 
 
-def test_release_returns_a_half_open_trial(clock: FakeClock) -> None:
+def test_release_returns_a_half_open_trial(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(minimum_calls=1, open_duration=1, half_open_max_calls=1, clock=clock)
     trip(breaker)
     clock.advance(1)
@@ -209,7 +192,7 @@ def test_release_returns_a_half_open_trial(clock: FakeClock) -> None:
     assert breaker.state is CLOSED
 
 
-def test_release_does_not_count_while_closed(clock: FakeClock) -> None:
+def test_release_does_not_count_while_closed(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(sliding_window_size=2, minimum_calls=2, clock=clock)
     breaker.acquire()
     breaker.record_failure()
@@ -221,7 +204,7 @@ def test_release_does_not_count_while_closed(clock: FakeClock) -> None:
     assert breaker.state is OPEN
 
 
-def test_low_level_outcomes_drive_the_same_state_machine(clock: FakeClock) -> None:
+def test_low_level_outcomes_drive_the_same_state_machine(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(minimum_calls=2, open_duration=5, clock=clock)
     for _ in range(2):
         breaker.acquire()
@@ -233,7 +216,7 @@ def test_low_level_outcomes_drive_the_same_state_machine(clock: FakeClock) -> No
 
 @pytest.mark.parametrize(("duration", "expected"), [(2.0, CLOSED), (2.01, OPEN)])
 def test_calls_slower_than_the_limit_open_the_circuit(
-    clock: FakeClock, duration: float, expected: CircuitState
+    clock: FrozenClock, duration: float, expected: CircuitState
 ) -> None:
     breaker = CircuitBreaker(
         slow_call_duration=2.0,
@@ -252,7 +235,7 @@ def test_calls_slower_than_the_limit_open_the_circuit(
     assert breaker.state is expected
 
 
-def test_default_slow_call_rate_needs_every_call_slow(clock: FakeClock) -> None:
+def test_default_slow_call_rate_needs_every_call_slow(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(
         slow_call_duration=1.0, sliding_window_size=3, minimum_calls=3, clock=clock
     )
@@ -271,14 +254,14 @@ def test_default_slow_call_rate_needs_every_call_slow(clock: FakeClock) -> None:
     assert breaker.state is OPEN
 
 
-def test_slow_calls_are_ignored_without_a_limit(clock: FakeClock) -> None:
+def test_slow_calls_are_ignored_without_a_limit(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(minimum_calls=1, slow_call_rate_threshold=0.1, clock=clock)
     breaker.acquire()
     breaker.record_success(3600.0)
     assert breaker.state is CLOSED
 
 
-def test_ignored_exceptions_propagate_but_do_not_count(clock: FakeClock) -> None:
+def test_ignored_exceptions_propagate_but_do_not_count(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(
         sliding_window_size=2, minimum_calls=2, ignore_exceptions=(KeyError,), clock=clock
     )
@@ -291,13 +274,13 @@ def test_ignored_exceptions_propagate_but_do_not_count(clock: FakeClock) -> None
     assert breaker.state is OPEN
 
 
-def test_ignore_wins_over_record(clock: FakeClock) -> None:
+def test_ignore_wins_over_record(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(minimum_calls=1, ignore_exceptions=(Boom,), clock=clock)
     run(breaker, "fff")
     assert breaker.state is CLOSED
 
 
-def test_exceptions_not_recorded_count_as_successes(clock: FakeClock) -> None:
+def test_exceptions_not_recorded_count_as_successes(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(
         sliding_window_size=2, minimum_calls=2, record_exceptions=(Boom,), clock=clock
     )
@@ -307,7 +290,7 @@ def test_exceptions_not_recorded_count_as_successes(clock: FakeClock) -> None:
     assert breaker.state is OPEN  # 1 failure in 2 calls reaches 0.5; ignoring it would not
 
 
-async def test_cancellation_is_not_an_outcome(clock: FakeClock) -> None:
+async def test_cancellation_is_not_an_outcome(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(sliding_window_size=2, minimum_calls=2, clock=clock)
     run(breaker, "f")
     started = asyncio.Event()
@@ -324,7 +307,7 @@ async def test_cancellation_is_not_an_outcome(clock: FakeClock) -> None:
     assert breaker.state is CLOSED  # as a success or a failure it would have opened
 
 
-async def test_call_async_counts_outcomes(clock: FakeClock) -> None:
+async def test_call_async_counts_outcomes(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(minimum_calls=3, clock=clock)
 
     async def add(a: int, b: int) -> int:
@@ -342,7 +325,7 @@ async def test_call_async_counts_outcomes(clock: FakeClock) -> None:
         await breaker.call_async(add, 1, 2)
 
 
-def test_decorates_sync_functions(clock: FakeClock) -> None:
+def test_decorates_sync_functions(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(minimum_calls=1, clock=clock)
 
     @breaker
@@ -358,7 +341,7 @@ def test_decorates_sync_functions(clock: FakeClock) -> None:
         divide(6, 3)
 
 
-async def test_decorates_async_functions(clock: FakeClock) -> None:
+async def test_decorates_async_functions(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(minimum_calls=1, clock=clock)
 
     @breaker
@@ -376,7 +359,7 @@ async def test_decorates_async_functions(clock: FakeClock) -> None:
         await fetch("a")
 
 
-def test_listeners_see_every_transition_in_order(clock: FakeClock) -> None:
+def test_listeners_see_every_transition_in_order(clock: FrozenClock) -> None:
     breaker = CircuitBreaker("orders", minimum_calls=1, open_duration=1, clock=clock)
     seen = []
     breaker.add_listener(lambda name, old, new: seen.append((name, old, new)))
@@ -395,7 +378,7 @@ def test_listeners_see_every_transition_in_order(clock: FakeClock) -> None:
 
 
 def test_a_failing_listener_is_logged_and_harmless(
-    clock: FakeClock, caplog: pytest.LogCaptureFixture
+    clock: FrozenClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     breaker = CircuitBreaker("flaky", minimum_calls=1, clock=clock)
     seen = []
@@ -412,7 +395,7 @@ def test_a_failing_listener_is_logged_and_harmless(
     assert "listener failed" in caplog.text
 
 
-def test_listeners_may_use_the_breaker(clock: FakeClock) -> None:
+def test_listeners_may_use_the_breaker(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(minimum_calls=1, clock=clock)
     observed = []
     breaker.add_listener(
@@ -422,7 +405,7 @@ def test_listeners_may_use_the_breaker(clock: FakeClock) -> None:
     assert observed == [(OPEN, 30.0)]
 
 
-def test_removed_listeners_are_not_called(clock: FakeClock) -> None:
+def test_removed_listeners_are_not_called(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(minimum_calls=1, clock=clock)
     seen = []
 
@@ -436,7 +419,7 @@ def test_removed_listeners_are_not_called(clock: FakeClock) -> None:
     assert seen == []
 
 
-def test_reset_closes_and_forgets(clock: FakeClock) -> None:
+def test_reset_closes_and_forgets(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(sliding_window_size=2, minimum_calls=2, clock=clock)
     seen = []
     breaker.add_listener(lambda name, old, new: seen.append((old, new)))
@@ -449,7 +432,7 @@ def test_reset_closes_and_forgets(clock: FakeClock) -> None:
     assert seen == [(CLOSED, OPEN), (OPEN, CLOSED)]
 
 
-async def test_outcome_of_a_call_admitted_before_opening_is_dropped(clock: FakeClock) -> None:
+async def test_outcome_of_a_call_admitted_before_opening_is_dropped(clock: FrozenClock) -> None:
     """A slow call that started while CLOSED must not decide the half-open trial."""
     breaker = CircuitBreaker(minimum_calls=2, open_duration=5, clock=clock)
     release = asyncio.Event()
@@ -470,7 +453,7 @@ async def test_outcome_of_a_call_admitted_before_opening_is_dropped(clock: FakeC
     assert breaker.state is OPEN
 
 
-def test_low_level_outcomes_without_a_trial_do_not_decide_half_open(clock: FakeClock) -> None:
+def test_low_level_outcomes_without_a_trial_do_not_decide_half_open(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(minimum_calls=1, open_duration=1, clock=clock)
     breaker.acquire()  # admitted while CLOSED, finishes much later
     trip(breaker)
@@ -484,7 +467,7 @@ def test_low_level_outcomes_without_a_trial_do_not_decide_half_open(clock: FakeC
     assert breaker.state is OPEN
 
 
-def test_outcomes_arriving_while_open_are_ignored(clock: FakeClock) -> None:
+def test_outcomes_arriving_while_open_are_ignored(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(minimum_calls=1, open_duration=5, clock=clock)
     breaker.acquire()
     trip(breaker)

@@ -8,28 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from aurora.testing import FrozenClock
 from aurora.utils import CircuitBreaker, CircuitOpenError, CircuitState
 
 CLOSED, OPEN, HALF_OPEN = CircuitState.CLOSED, CircuitState.OPEN, CircuitState.HALF_OPEN
 THREADS = 16
-
-
-class FakeClock:
-    """A clock the test moves by hand: breaker timing without sleeping or patching."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture()
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 class Boom(Exception):  # noqa: N818 - reads better in tests than BoomError
@@ -40,7 +23,7 @@ def fail() -> None:
     raise Boom
 
 
-def open_then_half_open(breaker: CircuitBreaker, clock: FakeClock) -> None:
+def open_then_half_open(breaker: CircuitBreaker, clock: FrozenClock) -> None:
     while breaker.state is CLOSED:
         with pytest.raises(Boom):
             breaker.call(fail)
@@ -48,7 +31,7 @@ def open_then_half_open(breaker: CircuitBreaker, clock: FakeClock) -> None:
     assert breaker.state is HALF_OPEN
 
 
-def test_threads_racing_for_trials_get_exactly_the_permitted_number(clock: FakeClock) -> None:
+def test_threads_racing_for_trials_get_exactly_the_permitted_number(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(minimum_calls=1, open_duration=60, half_open_max_calls=3, clock=clock)
     open_then_half_open(breaker, clock)
     barrier = threading.Barrier(THREADS)
@@ -66,7 +49,7 @@ def test_threads_racing_for_trials_get_exactly_the_permitted_number(clock: FakeC
     assert admitted.count(True) == 3
 
 
-def test_threads_hammering_a_failing_dependency_open_it_once(clock: FakeClock) -> None:
+def test_threads_hammering_a_failing_dependency_open_it_once(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(
         sliding_window_size=20, minimum_calls=10, open_duration=60, clock=clock
     )
@@ -97,7 +80,7 @@ def test_threads_hammering_a_failing_dependency_open_it_once(clock: FakeClock) -
     assert 10 <= outcomes.count("failed") < len(outcomes)
 
 
-def test_threads_recording_successes_keep_it_closed(clock: FakeClock) -> None:
+def test_threads_recording_successes_keep_it_closed(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(minimum_calls=1, clock=clock)
 
     def work() -> int:
@@ -109,7 +92,7 @@ def test_threads_recording_successes_keep_it_closed(clock: FakeClock) -> None:
     assert breaker.state is CLOSED
 
 
-async def test_tasks_racing_in_half_open_admit_one_trial(clock: FakeClock) -> None:
+async def test_tasks_racing_in_half_open_admit_one_trial(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(minimum_calls=1, open_duration=60, half_open_max_calls=1, clock=clock)
     open_then_half_open(breaker, clock)
     release = asyncio.Event()
@@ -131,7 +114,7 @@ async def test_tasks_racing_in_half_open_admit_one_trial(clock: FakeClock) -> No
     assert breaker.state is CLOSED
 
 
-async def test_concurrent_failing_tasks_open_it_once(clock: FakeClock) -> None:
+async def test_concurrent_failing_tasks_open_it_once(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(sliding_window_size=10, minimum_calls=5, clock=clock)
     transitions = []
     breaker.add_listener(lambda name, old, new: transitions.append(new))
@@ -150,7 +133,7 @@ async def test_concurrent_failing_tasks_open_it_once(clock: FakeClock) -> None:
         await breaker.call_async(broken)
 
 
-async def test_tasks_and_threads_share_one_breaker(clock: FakeClock) -> None:
+async def test_tasks_and_threads_share_one_breaker(clock: FrozenClock) -> None:
     breaker = CircuitBreaker(minimum_calls=1, clock=clock)
 
     async def ok() -> int:

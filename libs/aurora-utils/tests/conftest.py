@@ -1,0 +1,3 @@
+"""aurora-testing's fixtures (``clock``: a FrozenClock) for the breaker tests."""
+
+pytest_plugins = ["aurora.testing.plugin"]
