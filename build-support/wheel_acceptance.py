@@ -82,6 +82,44 @@ if problems:
 '''
 
 
+def _requires(wheel: Path) -> list[str]:
+    with zipfile.ZipFile(wheel) as zf:
+        meta = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+        lines = zf.read(meta).decode().splitlines()
+    return [
+        line.split(":", 1)[1].strip().replace(" (", "").replace(")", "")
+        for line in lines
+        if line.startswith("Requires-Dist:") and "extra ==" not in line
+    ]
+
+
+def _install_one_from_local_index(tmp: Path, wheels: list[Path], env: dict[str, str], name: str) -> None:
+    """``pip install --no-index --find-links dist <lib>`` pulls exactly its sibling closure."""
+    by_name = {w.name.split("-")[0].replace("_", "-"): w for w in wheels}
+    closure, todo = set(), [name]
+    while todo:
+        current = todo.pop()
+        if current in closure:
+            continue
+        closure.add(current)
+        todo += [r.split("~=")[0] for r in _requires(by_name[current]) if r.startswith("aurora-")]
+    third_party = sorted({r for lib in closure for r in _requires(by_name[lib]) if not r.startswith("aurora-")})
+    env_dir = tmp / "one-lib"
+    venv.create(env_dir, with_pip=True)
+    python = str(env_dir / "bin" / "python")
+    pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, *third_party], check=True, env=env)
+    dist_dir = str(wheels[0].parent)
+    subprocess.run([*pip, "--no-index", "--find-links", dist_dir, name], check=True, env=env)
+    listed = subprocess.run(
+        [python, "-m", "pip", "list", "--format=freeze"], check=True, env=env, capture_output=True, text=True
+    ).stdout
+    installed = {line.split("==")[0].lower() for line in listed.splitlines() if line.startswith("aurora-")}
+    if installed != closure:
+        raise SystemExit(f"{name} from the local index installed {sorted(installed)}, expected {sorted(closure)}")
+    print(f"local index: {name} pulled {sorted(closure - {name})}")
+
+
 def main(dist_dir: str) -> int:
     wheels = sorted(Path(dist_dir).resolve().glob("aurora_*.whl"))
     if not wheels:
@@ -102,6 +140,7 @@ def main(dist_dir: str) -> int:
         )
 
         subprocess.run([python, "-I", "-c", _CHECK, json.dumps(list(map(str, wheels)))], check=True, cwd=tmp, env=env)
+        _install_one_from_local_index(Path(tmp), wheels, env, "aurora-events")
         examples = Path(__file__).with_name("seed_examples.py")
         if examples.exists():
             subprocess.run([python, "-I", str(examples)], check=True, cwd=tmp, env=env)

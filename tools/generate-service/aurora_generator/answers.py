@@ -1,0 +1,231 @@
+"""The answers a service was generated from, and the file that records them.
+
+Like copier's answers file, ``services/<name>/.aurora-template.yml`` keeps the
+template version and every argument, so ``--update`` can render the same service
+again from a newer template without asking anything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from aurora_generator.naming import (
+    check_resource_name,
+    check_service_name,
+    default_resource,
+    default_title,
+    package_name,
+    pascal_case,
+    pluralize,
+)
+from aurora_generator.refusal import RefusalError
+
+__all__ = [
+    "ANSWERS_FILE",
+    "BASE_LIBS",
+    "LIB_CHOICES",
+    "MAX_PORT",
+    "MIN_PORT",
+    "Answers",
+    "parse_with",
+    "read_answers",
+]
+
+ANSWERS_FILE = ".aurora-template.yml"
+
+BASE_LIBS = ("app", "config", "errors", "logging")
+"""Libs every service uses: the chassis itself."""
+
+LIB_CHOICES: dict[str, str] = {
+    "db": "aurora-db: a SQLAlchemy model, repository, CRUD routes and Alembic migrations",
+    "events": "aurora-events: domain events for the example resource, through the outbox",
+    "http": "aurora-http: resilient clients for the services in the registry",
+}
+"""What ``--with`` accepts, and what each choice adds to the service."""
+
+MIN_PORT = 1024
+MAX_PORT = 65535
+
+_TITLE_MAX = 80
+_DESCRIPTION_MAX = 200
+_HEADER = (
+    "# Answers recorded by tools/generate-service; keep this file.\n"
+    "# `./pants run tools/generate-service -- --update {name}` re-renders the service from them\n"
+    "# with the current template and merges the difference into your edited files.\n"
+)
+
+
+def parse_with(value: str) -> tuple[str, ...]:
+    """Parse ``--with db,http``: a sorted, de-duplicated tuple of lib choices.
+
+    Raises:
+        RefusalError: an unknown choice, or events without db.
+    """
+    chosen = {part.strip() for part in value.split(",") if part.strip()}
+    unknown = sorted(chosen - LIB_CHOICES.keys())
+    if unknown:
+        choices = ", ".join(sorted(LIB_CHOICES))
+        raise RefusalError(f"unknown --with value {unknown[0]!r}; choose from: {choices}")
+    if "events" in chosen and "db" not in chosen:
+        raise RefusalError(
+            "--with events needs db: events are published through the transactional outbox "
+            "in the service's database"
+        )
+    return tuple(sorted(chosen))
+
+
+def _check_text(label: str, value: str, limit: int) -> None:
+    if not value.strip():
+        raise RefusalError(f"{label} must not be empty")
+    if len(value) > limit:
+        raise RefusalError(f"{label} is {len(value)} characters long; keep it under {limit}")
+    if any(not ch.isprintable() for ch in value):
+        raise RefusalError(f"{label} must be one line of printable text")
+    if any(char in value for char in '"\\$'):
+        raise RefusalError(
+            f"{label} must not contain double quotes, backslashes or $ (it is written into code)"
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Answers:
+    """Everything a service is rendered from; equal answers render identical files."""
+
+    name: str
+    port: int
+    title: str
+    description: str
+    with_libs: tuple[str, ...] = ("db",)
+    resource: str = ""
+
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        port: int,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        with_libs: Iterable[str] = ("db",),
+        resource: str | None = None,
+    ) -> Answers:
+        """Validate raw arguments and fill in the derived defaults.
+
+        Raises:
+            RefusalError: any argument the templates can't render into a working service.
+        """
+        check_service_name(name)
+        if not MIN_PORT <= port <= MAX_PORT:
+            raise RefusalError(f"port {port} is outside {MIN_PORT}-{MAX_PORT}")
+        title = title if title is not None else default_title(name)
+        description = description if description is not None else f"{title} on the Aurora chassis."
+        _check_text("--title", title, _TITLE_MAX)
+        _check_text("--description", description, _DESCRIPTION_MAX)
+        libs = parse_with(",".join(with_libs))
+        if resource is None:
+            resource = default_resource(name)
+            try:
+                check_resource_name(resource)
+            except RefusalError as refusal:
+                raise RefusalError(f"{refusal.reason}; pass --resource") from None
+        else:
+            check_resource_name(resource)
+        return cls(name, port, title, description, libs, resource)
+
+    @property
+    def package(self) -> str:
+        """The service's Python package: ``user_service``."""
+        return package_name(self.name)
+
+    @property
+    def libs(self) -> tuple[str, ...]:
+        """Every Aurora lib the service may import, sorted: the base plus ``--with``."""
+        return tuple(sorted({*BASE_LIBS, *self.with_libs}))
+
+    def context(self) -> dict[str, Any]:
+        """The variables the templates see."""
+        plural = pluralize(self.resource)
+        words = self.resource.replace("-", " ")
+        a_resource = f"{'an' if words[0] in 'aeiou' else 'a'} {words}"
+        return {
+            "name": self.name,
+            "package": self.package,
+            "port": self.port,
+            "title": self.title,
+            "description": self.description,
+            "with_libs": self.with_libs,
+            "db": "db" in self.with_libs,
+            "http": "http" in self.with_libs,
+            "events": "events" in self.with_libs,
+            "libs": self.libs,
+            "env_name": self.package.upper(),
+            "resource": self.resource,
+            "resources": plural,
+            "resource_words": words,
+            "resources_words": plural.replace("-", " "),
+            "a_resource": a_resource,
+            "A_resource": a_resource.capitalize(),
+            "resource_snake": package_name(self.resource),
+            "resources_snake": package_name(plural),
+            "Resource": pascal_case(self.resource),
+            "table": package_name(plural),
+        }
+
+    def to_yaml(self, template_version: str) -> str:
+        """The answers file's text, stamped with the template version it was rendered with."""
+        data = {
+            "template_version": template_version,
+            "name": self.name,
+            "port": self.port,
+            "title": self.title,
+            "description": self.description,
+            "with": list(self.with_libs),
+            "resource": self.resource,
+        }
+        body = str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000))
+        return _HEADER.format(name=self.name) + body
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Answers:
+        """Rebuild answers from a parsed answers file, validating them again.
+
+        Raises:
+            RefusalError: the file is missing a field or holds an invalid value.
+        """
+        try:
+            return cls.create(
+                str(data["name"]),
+                int(data["port"]),
+                title=str(data["title"]),
+                description=str(data["description"]),
+                with_libs=[str(lib) for lib in data.get("with", [])],
+                resource=str(data["resource"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise RefusalError(f"{ANSWERS_FILE} is incomplete or invalid ({exc!r})") from None
+
+
+def read_answers(service_dir: Path) -> tuple[Answers, str]:
+    """Load ``<service_dir>/.aurora-template.yml``: the answers and their template version.
+
+    Raises:
+        RefusalError: the service was not generated by this tool, or the file is broken.
+    """
+    path = service_dir / ANSWERS_FILE
+    if not path.is_file():
+        raise RefusalError(
+            f"{service_dir.name} has no {ANSWERS_FILE}: it was not generated by this tool, "
+            "so there is nothing to update from"
+        )
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise RefusalError(f"{path} is not valid YAML ({type(exc).__name__})") from None
+    if not isinstance(data, dict):
+        raise RefusalError(f"{path} is not a mapping of answers")
+    return Answers.from_mapping(data), str(data.get("template_version", "0"))
