@@ -1,0 +1,38 @@
+"""Builds Catalog Service: the Aurora chassis, this service's routes and its resources.
+
+Nothing here runs at import time: ``build_service()`` is called by ``main`` (and by
+the tests, with their own config), and resources open when the app starts.
+"""
+
+from typing import Any
+
+from aurora.app import Service, create_service
+from aurora.config import ServiceConfig, get_config
+
+from catalog_service.clients import install_clients
+from catalog_service.database import install_database
+from catalog_service.events import install_events
+from catalog_service.routes import router
+from catalog_service.settings import SERVICE_DESCRIPTION, SERVICE_NAME, SERVICE_TITLE, Settings
+
+
+def load_config(**overrides: Any) -> ServiceConfig:
+    """The service's configuration from aurora.config's sources, plus its identity.
+
+    The title and description are the code's (arguments outrank every source);
+    ``overrides`` (``database__url=...``) win over the environment, for tests.
+    """
+    identity = {"service__title": SERVICE_TITLE, "service__description": SERVICE_DESCRIPTION}
+    return get_config(SERVICE_NAME, **{**identity, **overrides})
+
+
+def build_service(config: ServiceConfig | None = None, settings: Settings | None = None) -> Service:
+    """Catalog Service, ready to serve: the app with its routes, health checks and hooks."""
+    config = config if config is not None else load_config()
+    settings = settings if settings is not None else Settings()
+    service = create_service(SERVICE_NAME, config)
+    install_database(service, config, migrate=settings.migrate_on_startup)
+    install_events(service, config)
+    install_clients(service, config)
+    service.app.include_router(router)
+    return service

@@ -1,0 +1,1 @@
+"""Alembic migrations of catalog-service: ``env.py`` and the revisions in ``versions/``."""

@@ -1,0 +1,1 @@
+"""Subject Service: Subjects: CRUD, JWT-protected writes and domain events through the outbox"""

@@ -1,0 +1,1 @@
+"""Alembic migrations of subject-service: ``env.py`` and the revisions in ``versions/``."""
