@@ -9,6 +9,8 @@ the same process, with the same fields, so the numbers differ only by pipeline:
 - aurora json: setup_logging defaults (standard fields, correlation id, redaction, orjson).
 - aurora json, redact=False: the same without the masking pass.
 - aurora json, lazy proxy: through structlog's proxy, as a logger made before setup is.
+- aurora LineWriter: the same line through the fast path (``aurora.logging.LineWriter``),
+  one write per line, and in bursts of 64 lines per write as aurora-app's access log does.
 - aurora via stdlib: a uvicorn.access record through the bridge.
 - aurora below level: a debug call on an INFO logger (should be ~free).
 
@@ -28,7 +30,13 @@ from typing import Any
 
 import structlog
 
-from aurora.logging import bind_correlation_id, get_logger, reset_logging, setup_logging
+from aurora.logging import (
+    LineWriter,
+    bind_correlation_id,
+    get_logger,
+    reset_logging,
+    setup_logging,
+)
 
 FIELDS: dict[str, Any] = {
     "method": "GET",
@@ -87,6 +95,28 @@ def aurora_proxy(devnull: Any) -> Callable[[], None]:
     return call
 
 
+def aurora_line_writer(devnull: Any, *, burst: int) -> Callable[[], None]:
+    setup_logging("bench-service", "INFO", fmt="json", stream=devnull)
+    writer = LineWriter("request_completed", trusted=("status", "duration_ms"))
+    if burst == 1:
+
+        def call() -> None:
+            writer.write("info", FIELDS)
+
+        return call
+    lines = [("info", FIELDS)] * burst
+    countdown = [burst]
+
+    def call_in_bursts() -> None:
+        # One call per line, as the others; every burst-th one writes the burst.
+        countdown[0] -= 1
+        if not countdown[0]:
+            countdown[0] = burst
+            writer.write_many(lines)
+
+    return call_in_bursts
+
+
 def aurora_stdlib(devnull: Any) -> Callable[[], None]:
     setup_logging("bench-service", "INFO", fmt="json", stream=devnull)
     access = logging.getLogger("uvicorn.access")
@@ -121,6 +151,11 @@ def main() -> None:
             ("aurora json (defaults, redaction on)", lambda: aurora_json(devnull, redact=True)),
             ("aurora json, redact=False", lambda: aurora_json(devnull, redact=False)),
             ("aurora json, lazy proxy (logger made before setup)", lambda: aurora_proxy(devnull)),
+            ("aurora LineWriter, one line per write", lambda: aurora_line_writer(devnull, burst=1)),
+            (
+                "aurora LineWriter, bursts of 64 (access log)",
+                lambda: aurora_line_writer(devnull, burst=64),
+            ),
             ("aurora, stdlib record (uvicorn.access)", lambda: aurora_stdlib(devnull)),
             ("aurora, debug call below INFO", lambda: aurora_filtered(devnull)),
         ]

@@ -127,3 +127,46 @@ async def test_lines_are_written_when_the_loop_is_free() -> None:
         await asyncio.sleep(0)
         assert [line["route"] for line in events] == ["/a", "/b"]
         assert "correlation_id" not in events[0]
+
+
+def test_written_lines_match_the_captured_ones() -> None:
+    """Written lines take aurora.logging's fast path; captured ones the regular pipeline."""
+    import io
+    import json
+
+    from aurora.logging import setup_logging
+
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
+    scope: dict[str, Any] = {
+        "method": "GET",
+        "client": ("10.0.0.1", 1),
+        "headers": [(b"authorization", b"Bearer abcdefghijk"), (b"user-agent", b"agent")],
+    }
+    stream = io.StringIO()
+    setup_logging("written", fmt="json", stream=stream)
+    log = AccessLog(headers=["Authorization", "User-Agent"], batch_size=1)
+    log.emit(scope, "/a", 200, 0.0015, "c-1")
+    log.emit(scope, "/b", 503, 0.002, jwt)
+    with capture_logs() as captured:
+        log.emit(scope, "/a", 200, 0.0015, "c-1")
+        log.emit(scope, "/b", 503, 0.002, jwt)
+    written = [json.loads(line) for line in stream.getvalue().splitlines()]
+    for line in (*written, *captured):
+        line.pop("timestamp")
+    assert written == captured
+    assert [list(line) for line in written] == [list(line) for line in captured]
+    assert written[0] == {
+        "level": "info",
+        "service": "written",
+        "event": "request",
+        "correlation_id": "c-1",
+        "logger": "aurora.app.access",
+        "method": "GET",
+        "route": "/a",
+        "status": 200,
+        "duration_ms": 1.5,
+        "client": "10.0.0.1",
+        "headers": {"authorization": "***", "user-agent": "agent"},  # by key, too
+    }
+    assert written[1]["level"] == "warning"
+    assert jwt not in stream.getvalue()

@@ -108,13 +108,19 @@ def test_live_server_reports_a_failed_startup(make_service: MakeService) -> None
 
 
 SCRIPT = textwrap.dedent("""
+    import os
+    import signal
     import sys
     from aurora.app import Service, create_service, main
     from aurora.config import ServiceConfig
 
+    # As in a terminal, even when the test runner was started with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
     def build():
         config = ServiceConfig.model_validate({"service": {"name": "drain-demo", "port": 1}})
-        service = create_service("drain-demo", config, drain_seconds=3.0, configure_logging=False)
+        drain = float(os.environ.get("DEMO_DRAIN_SECONDS", "3"))
+        service = create_service("drain-demo", config, drain_seconds=drain, configure_logging=False)
         service.on_shutdown(lambda: print("shutdown hook ran", flush=True))
         return service
 
@@ -161,3 +167,27 @@ def test_sigterm_drains_then_stops(tmp_path: Path) -> None:
         process.kill()
     assert "shutdown hook ran" in output
     assert process.returncode in (0, -signal.SIGTERM)
+
+
+def test_ctrl_c_stops_cleanly_with_exit_code_0(tmp_path: Path) -> None:
+    """SIGINT: graceful shutdown (hooks run), then exit 0 without a traceback."""
+    port = free_port()
+    script = tmp_path / "serve.py"
+    script.write_text(SCRIPT)
+    process = subprocess.Popen(
+        [sys.executable, str(script), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**child_env(), "DEMO_DRAIN_SECONDS": "0"},
+        text=True,
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/health/ready", 200)
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=15)
+    finally:
+        process.kill()
+    assert "shutdown hook ran" in output
+    assert "Traceback" not in output
+    assert "KeyboardInterrupt" not in output
+    assert process.returncode == 0

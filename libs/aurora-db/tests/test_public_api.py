@@ -46,6 +46,7 @@ EXPECTED = [
     "get_db_session",
     "get_engine",
     "get_registry",
+    "read_only",
     "reset_engines",
     "translate_errors",
     "use_registry",

@@ -7,6 +7,7 @@ def test_all_is_the_sorted_public_surface() -> None:
         "DEFAULT_REDACT_KEYS",
         "FORMAT_ENV_VAR",
         "REDACTED",
+        "LineWriter",
         "LogFormat",
         "LoggingConfigError",
         "bind_correlation_id",

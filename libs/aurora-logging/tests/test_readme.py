@@ -31,3 +31,16 @@ def test_the_opening_example_prints_the_documented_lines(
 
 def test_the_testing_example_runs() -> None:
     exec(compile(_python_blocks()[1], str(README), "exec"), {})  # noqa: S102 - our own README
+
+
+def test_the_line_writer_example_writes_two_lines() -> None:
+    namespace: dict[str, object] = {}
+    exec(compile(_python_blocks()[2], str(README), "exec"), namespace)  # noqa: S102
+
+    stream = namespace["stream"]
+    assert hasattr(stream, "getvalue")
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line["level"] for line in lines] == ["info", "warning"]
+    assert {line["correlation_id"] for line in lines} == {"req-7"}
+    assert lines[1]["token"] == "***"
+    assert lines[0]["logger"] == "orders.access"

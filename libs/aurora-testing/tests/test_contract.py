@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from aurora.app import Principal, Service, create_service, require_scopes
 from aurora.config import ServiceConfig
-from aurora.errors import NotFoundError
+from aurora.errors import BadRequestError, NotFoundError
 from aurora.testing import TokenFactory, assert_openapi_contract
 from aurora.testing.contract import OPERATIONAL_PATHS
 
@@ -49,11 +49,77 @@ def orders_service(**security: object) -> Service:
 def test_a_service_that_keeps_its_document_passes() -> None:
     report = assert_openapi_contract(orders_service(), max_examples=5)
 
-    assert report.operations == ["GET /orders/{order_id}", "POST /orders"]
+    probes = {f"GET {path}" for path in OPERATIONAL_PATHS}
+    assert report.operations == sorted({"GET /orders/{order_id}", "POST /orders", *probes})
     assert report.statuses["POST /orders"][201] > 0  # valid requests
     assert report.statuses["POST /orders"][422] > 0  # invalid ones, rejected as problems
+    assert report.statuses["GET /health/ready"][200] > 0  # health+json, as documented
     assert report.calls >= 10
+    assert report.excluded == ()
+
+
+def test_probes_can_be_left_out() -> None:
+    report = assert_openapi_contract(
+        orders_service(), max_examples=2, negative=False, exclude_paths=OPERATIONAL_PATHS
+    )
+
+    assert report.operations == ["GET /orders/{order_id}", "POST /orders"]
     assert set(report.excluded) == {f"GET {path}" for path in OPERATIONAL_PATHS}
+
+
+def _with_opaque_cursor(service: Service) -> Service:
+    @service.app.get("/pages")
+    async def pages(after: str | None = None) -> list[int]:
+        if after is not None and after != "c1":
+            raise BadRequestError("The pagination cursor is invalid", code="invalid_cursor")
+        return [1, 2]
+
+    return service
+
+
+def test_an_undocumented_status_fails_unless_accepted_for_the_operation() -> None:
+    with pytest.raises(AssertionError) as failure:
+        assert_openapi_contract(_with_opaque_cursor(orders_service()), max_examples=5)
+    assert "GET /pages (positive requests)" in str(failure.value)
+
+    report = assert_openapi_contract(
+        _with_opaque_cursor(orders_service()),
+        max_examples=5,
+        accept_statuses={"GET /pages": [400]},
+    )
+    assert report.statuses["GET /pages"][400] > 0
+
+
+def test_an_accepted_error_status_must_still_be_a_problem() -> None:
+    service = orders_service()
+
+    @service.app.get("/broken")
+    async def broken() -> JSONResponse:
+        return JSONResponse({"error": "nope"}, status_code=400)
+
+    with pytest.raises(AssertionError) as failure:
+        assert_openapi_contract(
+            service, max_examples=2, negative=False, accept_statuses={"GET /broken": {400}}
+        )
+    assert "expected application/problem+json" in str(failure.value)
+
+
+def test_operations_can_be_excluded_by_label() -> None:
+    service = _with_opaque_cursor(orders_service())
+
+    report = assert_openapi_contract(
+        service, max_examples=2, negative=False, exclude_operations={"GET /pages"}
+    )
+
+    assert "GET /pages" not in report.operations
+    assert report.excluded == ("GET /pages",)
+
+
+def test_naming_an_operation_the_document_lacks_fails() -> None:
+    with pytest.raises(AssertionError, match="no such operation"):
+        assert_openapi_contract(
+            orders_service(), max_examples=1, negative=False, exclude_operations={"GET /nope"}
+        )
 
 
 def test_a_response_that_breaks_its_schema_fails_with_a_reproduction() -> None:

@@ -35,7 +35,7 @@ from aurora_generator.answers import Answers
 
 __all__ = ["TEMPLATE_VERSION", "Template"]
 
-TEMPLATE_VERSION = "1.1.0"
+TEMPLATE_VERSION = "1.2.0"
 """Bump when the rendered output changes, so answers files say which template made them."""
 
 _ROOT = ("templates", "service")

@@ -44,10 +44,44 @@ class ServiceInfo:
     git_sha: str | None = None
 
 
+_HEALTH_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {
+        "status": {"type": "string", "enum": ["pass", "warn", "fail"]},
+        "output": {"type": "string"},
+        "version": {"type": "string"},
+        "releaseId": {"type": "string"},
+        "serviceId": {"type": "string"},
+        "description": {"type": "string"},
+        "checks": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+}
+
+
+def _health_responses(*, can_fail: bool) -> dict[int | str, dict[str, Any]]:
+    """What the document says a probe answers: health+json, not FastAPI's application/json."""
+    content = {HEALTH_CONTENT_TYPE: {"schema": _HEALTH_SCHEMA}}
+    responses: dict[int | str, dict[str, Any]] = {200: {"description": "Pass", "content": content}}
+    if can_fail:
+        responses[503] = {
+            "description": "Fail: a critical check failed, or the service is draining",
+            "content": content,
+        }
+    return responses
+
+
+class HealthResponse(Response):
+    """A health+json response; as ``response_class`` it sets the documented media type."""
+
+    media_type = HEALTH_CONTENT_TYPE
+
+
 def _health_response(body: dict[str, Any], ready: bool) -> Response:
-    return Response(
-        orjson.dumps(body), status_code=200 if ready else 503, media_type=HEALTH_CONTENT_TYPE
-    )
+    return HealthResponse(orjson.dumps(body), status_code=200 if ready else 503)
 
 
 def _checks(report: HealthReport, show_details: bool) -> dict[str, list[dict[str, Any]]]:
@@ -73,12 +107,24 @@ def install_probes(
             return HealthReport("fail", output="draining")
         return await health.report()
 
-    @app.get("/health/live", name="aurora.live", tags=_TAGS, summary="Liveness: the process is up")
+    @app.get(
+        "/health/live",
+        name="aurora.live",
+        tags=_TAGS,
+        summary="Liveness: the process is up",
+        response_class=HealthResponse,
+        responses=_health_responses(can_fail=False),
+    )
     async def live() -> Response:
         return _health_response({"status": "pass"}, ready=True)
 
     @app.get(
-        "/health/ready", name="aurora.ready", tags=_TAGS, summary="Readiness: dependencies answer"
+        "/health/ready",
+        name="aurora.ready",
+        tags=_TAGS,
+        summary="Readiness: dependencies answer",
+        response_class=HealthResponse,
+        responses=_health_responses(can_fail=True),
     )
     async def ready() -> Response:
         report = await current()
@@ -87,7 +133,14 @@ def install_probes(
             body["output"] = report.output
         return _health_response(body, report.ready)
 
-    @app.get("/health", name="aurora.health", tags=_TAGS, summary="Health report (health+json)")
+    @app.get(
+        "/health",
+        name="aurora.health",
+        tags=_TAGS,
+        summary="Health report (health+json)",
+        response_class=HealthResponse,
+        responses=_health_responses(can_fail=True),
+    )
     async def summary() -> Response:
         report = await current()
         body: dict[str, Any] = {

@@ -85,11 +85,18 @@ def serve(
 def main(target: Service | Callable[[], Service], argv: Sequence[str] | None = None) -> None:
     """Entry point for a service: ``main(create_app)`` or ``main(service)``.
 
-    Accepts ``--host`` and ``--port`` to override the configured address.
+    Accepts ``--host`` and ``--port`` to override the configured address. Ctrl-C
+    (SIGINT) shuts the service down gracefully and returns, so the process exits 0.
     """
     parser = argparse.ArgumentParser(description="Run an Aurora service with uvicorn.")
     parser.add_argument("--host", default=None, help="interface to bind (default: config)")
     parser.add_argument("--port", type=int, default=None, help="port to bind (default: config)")
     args = parser.parse_args(argv)
     service = target() if callable(target) else target
-    service.run(host=args.host, port=args.port)
+    try:
+        service.run(host=args.host, port=args.port)
+    except KeyboardInterrupt:
+        # uvicorn re-raises the SIGINT it captured once it has shut down gracefully
+        # (so code embedding it sees the signal). The entry point owns the process:
+        # everything has stopped, so end quietly instead of printing a traceback.
+        return

@@ -8,7 +8,7 @@ before the response; repositories with keyset pagination; and errors that are
 
 from aurora.db._cursor import CursorCodec, derive_cursor_key
 from aurora.db._dependency import get_async_db_dependency, get_db_dependency
-from aurora.db._engine import build_async_engine, build_engine
+from aurora.db._engine import build_async_engine, build_engine, read_only
 from aurora.db._errors import (
     DatabaseError,
     DatabaseUnavailableError,
@@ -91,6 +91,7 @@ __all__ = [
     "get_db_session",
     "get_engine",
     "get_registry",
+    "read_only",
     "reset_engines",
     "translate_errors",
     "use_registry",

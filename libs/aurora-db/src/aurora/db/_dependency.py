@@ -9,6 +9,9 @@ failed commit becomes the error response. Users still write the plain form::
 
     @app.post("/subjects")
     def create(db: Annotated[Session, Depends(get_db_dependency("subject-service"))]): ...
+
+Sessions are write sessions (on SQLite they begin ``IMMEDIATE``); routes that only
+read may use ``get_db_dependency(name, write=False)``.
 """
 
 # No ``from __future__ import annotations``: FastAPI reads these annotations at
@@ -28,35 +31,36 @@ __all__ = ["get_async_db_dependency", "get_db_dependency"]
 
 
 def get_db_dependency(
-    service_name: str, *, registry: EngineRegistry | None = None
+    service_name: str, *, registry: EngineRegistry | None = None, write: bool = True
 ) -> Callable[..., Awaitable[Session]]:
     """A dependency giving each request a :class:`Session` committed before the response.
 
     The same callable is returned for the same service (default registry), so
     ``app.dependency_overrides[get_db_dependency("subject-service")]`` works.
+    ``write=False``: sessions that only read (on SQLite, begun deferred).
     """
     if registry is None:
-        return _cached_sync_dependency(service_name)
-    return _sync_dependency(service_name, registry)
+        return _cached_sync_dependency(service_name, write)
+    return _sync_dependency(service_name, registry, write)
 
 
 def get_async_db_dependency(
-    service_name: str, *, registry: EngineRegistry | None = None
+    service_name: str, *, registry: EngineRegistry | None = None, write: bool = True
 ) -> Callable[..., Awaitable[AsyncSession]]:
     """The :class:`AsyncSession` twin of :func:`get_db_dependency`."""
     if registry is None:
-        return _cached_async_dependency(service_name)
-    return _async_dependency(service_name, registry)
+        return _cached_async_dependency(service_name, write)
+    return _async_dependency(service_name, registry, write)
 
 
 def _sync_dependency(
-    service_name: str, registry: EngineRegistry | None
+    service_name: str, registry: EngineRegistry | None, write: bool
 ) -> Callable[..., Awaitable[Session]]:
     # Imported here so scripts and the migrations CLI don't pay for FastAPI.
     from fastapi import Depends
 
     def session_scope() -> Iterator[Session]:
-        with get_db_session(service_name, registry=registry) as session:
+        with get_db_session(service_name, registry=registry, write=write) as session:
             yield session
 
     # A plain (non-generator) outer dependency may depend on a function-scoped one,
@@ -70,12 +74,12 @@ def _sync_dependency(
 
 
 def _async_dependency(
-    service_name: str, registry: EngineRegistry | None
+    service_name: str, registry: EngineRegistry | None, write: bool
 ) -> Callable[..., Awaitable[AsyncSession]]:
     from fastapi import Depends
 
     async def session_scope() -> AsyncIterator[AsyncSession]:
-        async with get_async_db_session(service_name, registry=registry) as session:
+        async with get_async_db_session(service_name, registry=registry, write=write) as session:
             yield session
 
     async def db_session(
@@ -87,10 +91,12 @@ def _async_dependency(
 
 
 @functools.cache
-def _cached_sync_dependency(service_name: str) -> Callable[..., Awaitable[Session]]:
-    return _sync_dependency(service_name, None)
+def _cached_sync_dependency(service_name: str, write: bool) -> Callable[..., Awaitable[Session]]:
+    return _sync_dependency(service_name, None, write)
 
 
 @functools.cache
-def _cached_async_dependency(service_name: str) -> Callable[..., Awaitable[AsyncSession]]:
-    return _async_dependency(service_name, None)
+def _cached_async_dependency(
+    service_name: str, write: bool
+) -> Callable[..., Awaitable[AsyncSession]]:
+    return _async_dependency(service_name, None, write)

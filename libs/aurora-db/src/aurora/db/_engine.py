@@ -3,7 +3,8 @@
 SQLite gets what a server database gives for free: foreign keys enforced, WAL so
 readers don't block the writer, a busy timeout, and real transactions (the
 ``sqlite3`` driver's legacy mode skips ``BEGIN`` for SELECT/DDL and breaks
-savepoints, so SQLAlchemy emits ``BEGIN`` itself). PostgreSQL goes through
+savepoints, so SQLAlchemy emits ``BEGIN`` itself), started ``IMMEDIATE`` unless the
+connection is read-only (see :data:`SQLITE_BEGIN_OPTION`). PostgreSQL goes through
 psycopg 3 with a pre-pinged pool and a server-side statement timeout.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL
@@ -21,7 +22,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from aurora.db._settings import DatabaseTarget, EngineOptions
 from aurora.logging import get_logger
 
-__all__ = ["build_async_engine", "build_engine"]
+__all__ = ["SQLITE_BEGIN_OPTION", "build_async_engine", "build_engine", "read_only"]
+
+SQLITE_BEGIN_OPTION = "aurora_sqlite_begin"
+"""Execution option overriding :attr:`EngineOptions.sqlite_begin` for one engine view.
+
+``engine.execution_options(aurora_sqlite_begin="deferred")`` gives an engine sharing
+the pool whose SQLite transactions begin deferred (what :func:`read_only` does).
+"""
+
+EngineT = TypeVar("EngineT", Engine, AsyncEngine)
 
 _START_KEY = "aurora.db.query_start"
 _MAX_LOGGED_STATEMENT = 1000
@@ -41,6 +51,16 @@ def build_async_engine(target: DatabaseTarget, *, name: str | None = None) -> As
     )
     _install_listeners(engine.sync_engine, target.async_url, target.options, name)
     return engine
+
+
+def read_only(engine: EngineT) -> EngineT:
+    """A view of ``engine`` (same pool) for work that only reads.
+
+    On SQLite its transactions begin deferred, so they don't queue for the write
+    lock; elsewhere it is the same engine. Writing through it on SQLite can fail
+    with "database is locked" when another connection committed since it read.
+    """
+    return engine.execution_options(**{SQLITE_BEGIN_OPTION: "deferred"})
 
 
 def _engine_kwargs(url: URL, options: EngineOptions, name: str | None) -> dict[str, Any]:
@@ -107,9 +127,12 @@ def _install_sqlite_pragmas(engine: Engine, options: EngineOptions, *, wal: bool
         finally:
             cursor.close()
 
+    default_begin = options.sqlite_begin
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, default_begin)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if mode == "immediate" else "BEGIN")
 
 
 def _install_slow_query_log(engine: Engine, threshold_ms: float, name: str | None) -> None:

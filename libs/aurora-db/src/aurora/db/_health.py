@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from aurora.db._engine import read_only
 from aurora.db._errors import DatabaseUnavailableError, translate_exception
 from aurora.db._registry import EngineRegistry, get_registry
 
@@ -66,13 +67,14 @@ def database_check(
 
 
 async def _select_one(engine: Engine | AsyncEngine) -> None:
+    # Read-only: on SQLite the check must not queue for the write lock.
     if isinstance(engine, AsyncEngine):
-        async with engine.connect() as connection:
+        async with read_only(engine).connect() as connection:
             await connection.execute(text("SELECT 1"))
         return
     await anyio.to_thread.run_sync(_select_one_sync, engine, abandon_on_cancel=True)
 
 
 def _select_one_sync(engine: Engine) -> None:
-    with engine.connect() as connection:
+    with read_only(engine).connect() as connection:
         connection.execute(text("SELECT 1"))

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, sessionmaker
 
 from aurora.db._cursor import derive_cursor_key
-from aurora.db._engine import build_async_engine, build_engine
+from aurora.db._engine import build_async_engine, build_engine, read_only
 from aurora.db._repository import CURSOR_KEY_INFO
 from aurora.db._settings import DatabaseSettingsLike, DatabaseTarget, database_target
 
@@ -79,8 +79,8 @@ class EngineRegistry:
         self._cursor_keys: dict[str, bytes] = {}
         self._engines: dict[str, Engine] = {}
         self._async_engines: dict[str, AsyncEngine] = {}
-        self._makers: dict[str, sessionmaker[Session]] = {}
-        self._async_makers: dict[str, async_sessionmaker[AsyncSession]] = {}
+        self._makers: dict[tuple[str, bool], sessionmaker[Session]] = {}
+        self._async_makers: dict[tuple[str, bool], async_sessionmaker[AsyncSession]] = {}
 
     def configure(
         self,
@@ -145,29 +145,38 @@ class EngineRegistry:
                 self._async_engines[service_name] = engine
             return self._async_engines[service_name]
 
-    def sessionmaker(self, service_name: str) -> sessionmaker[Session]:
+    def sessionmaker(self, service_name: str, *, write: bool = True) -> sessionmaker[Session]:
         """The session factory of ``service_name``.
 
         ``expire_on_commit=False``: objects stay readable after the commit, which
-        is when a response gets serialised.
+        is when a response gets serialised. ``write=False`` gives sessions that only
+        read: on SQLite they begin deferred instead of taking the write lock.
         """
         with self._lock:
-            if service_name not in self._makers:
-                self._makers[service_name] = sessionmaker(
-                    self.engine(service_name), expire_on_commit=False, info=self._info(service_name)
-                )
-            return self._makers[service_name]
-
-    def async_sessionmaker(self, service_name: str) -> async_sessionmaker[AsyncSession]:
-        """The async session factory of ``service_name`` (``expire_on_commit=False``)."""
-        with self._lock:
-            if service_name not in self._async_makers:
-                self._async_makers[service_name] = async_sessionmaker(
-                    self.async_engine(service_name),
+            key = (service_name, write)
+            if key not in self._makers:
+                engine = self.engine(service_name)
+                self._makers[key] = sessionmaker(
+                    engine if write else read_only(engine),
                     expire_on_commit=False,
                     info=self._info(service_name),
                 )
-            return self._async_makers[service_name]
+            return self._makers[key]
+
+    def async_sessionmaker(
+        self, service_name: str, *, write: bool = True
+    ) -> async_sessionmaker[AsyncSession]:
+        """The async session factory of ``service_name`` (``expire_on_commit=False``)."""
+        with self._lock:
+            key = (service_name, write)
+            if key not in self._async_makers:
+                engine = self.async_engine(service_name)
+                self._async_makers[key] = async_sessionmaker(
+                    engine if write else read_only(engine),
+                    expire_on_commit=False,
+                    info=self._info(service_name),
+                )
+            return self._async_makers[key]
 
     def _info(self, service_name: str) -> dict[str, Any]:
         return {SERVICE_INFO: service_name, CURSOR_KEY_INFO: self.cursor_key(service_name)}

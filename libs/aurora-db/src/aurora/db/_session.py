@@ -4,6 +4,10 @@
         SubjectRepository(db).add(Subject(name="Math"))
     # committed here; any exception inside rolled everything back and propagated
 
+On SQLite a session's transaction starts with ``BEGIN IMMEDIATE`` (it holds the
+write lock from the start, so reading then writing can't fail because another
+connection committed in between); pass ``write=False`` for sessions that only read.
+
 Database errors leaving the block, the commit's included, arrive as
 :mod:`aurora.db` errors (a duplicate key is a 409 :class:`UniqueViolationError`).
 """
@@ -25,10 +29,14 @@ __all__ = ["get_async_db_session", "get_db_session"]
 
 @contextmanager
 def get_db_session(
-    service_name: str, *, registry: EngineRegistry | None = None
+    service_name: str, *, registry: EngineRegistry | None = None, write: bool = True
 ) -> Iterator[Session]:
-    """A session of ``service_name`` that commits on success and rolls back on any exception."""
-    session = (registry or get_registry()).sessionmaker(service_name)()
+    """A session of ``service_name`` that commits on success and rolls back on any exception.
+
+    ``write=False``: the session only reads, so on SQLite it doesn't wait for the
+    write lock (writing through it may then fail with "database is locked").
+    """
+    session = (registry or get_registry()).sessionmaker(service_name, write=write)()
     try:
         with translate_errors():
             try:
@@ -43,10 +51,10 @@ def get_db_session(
 
 @asynccontextmanager
 async def get_async_db_session(
-    service_name: str, *, registry: EngineRegistry | None = None
+    service_name: str, *, registry: EngineRegistry | None = None, write: bool = True
 ) -> AsyncIterator[AsyncSession]:
     """The asyncio twin of :func:`get_db_session`."""
-    session = (registry or get_registry()).async_sessionmaker(service_name)()
+    session = (registry or get_registry()).async_sessionmaker(service_name, write=write)()
     try:
         with translate_errors():
             try:

@@ -8,7 +8,7 @@ scripts and tests without a full service configuration.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from sqlalchemy.engine import URL, make_url
 
@@ -43,6 +43,13 @@ class EngineOptions:
         slow_query_ms: Statements slower than this are logged as ``slow_query``.
         pool_pre_ping: Test connections on checkout, so a database restart costs no
             failed requests.
+        sqlite_begin: How SQLite transactions start. ``"immediate"`` (default) takes
+            the write lock at ``BEGIN``, waiting up to ``connect_timeout`` for it: in
+            WAL mode a deferred transaction that reads and then writes fails at once
+            with "database is locked" (``SQLITE_BUSY_SNAPSHOT``, which no busy
+            timeout retries) when another connection committed in between. Sessions
+            opened with ``write=False`` still begin deferred. ``"deferred"`` restores
+            SQLite's default everywhere. Ignored on PostgreSQL.
     """
 
     pool_size: int = 5
@@ -54,6 +61,7 @@ class EngineOptions:
     echo: bool = False
     slow_query_ms: float | None = 500.0
     pool_pre_ping: bool = True
+    sqlite_begin: Literal["immediate", "deferred"] = "immediate"
 
 
 @dataclass(frozen=True, slots=True)

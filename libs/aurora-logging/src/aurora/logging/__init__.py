@@ -12,6 +12,7 @@ from aurora.logging._correlation import (
 )
 from aurora.logging._events import log_event
 from aurora.logging._exceptions import LoggingConfigError
+from aurora.logging._lines import LineWriter
 from aurora.logging._redaction import DEFAULT_REDACT_KEYS, REDACTED
 from aurora.logging._setup import (
     FORMAT_ENV_VAR,
@@ -25,6 +26,7 @@ __all__ = [
     "DEFAULT_REDACT_KEYS",
     "FORMAT_ENV_VAR",
     "REDACTED",
+    "LineWriter",
     "LogFormat",
     "LoggingConfigError",
     "bind_correlation_id",

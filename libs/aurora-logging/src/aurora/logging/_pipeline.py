@@ -24,11 +24,12 @@ import structlog
 from structlog.exceptions import DropEvent
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-from aurora.logging._processors import render_json
+from aurora.logging._processors import StandardFields, render_json
+from aurora.logging._redaction import Redactor
 
-__all__ = ["PIPELINE", "AuroraBoundLogger", "Output", "Pipeline", "Sink"]
+__all__ = ["LEVELS", "PIPELINE", "AuroraBoundLogger", "Output", "Pipeline", "Sink"]
 
-_LEVELS = {
+LEVELS = {
     "debug": logging.DEBUG,
     "info": logging.INFO,
     "msg": logging.INFO,
@@ -106,6 +107,10 @@ class Pipeline:
         self.level: int = logging.NOTSET
         self.output = Output()
         self.captures: list[list[dict[str, Any]]] = []
+        # The chain's own objects, for LineWriter's fast path; ``standard`` is None
+        # unless the JSON format is configured (the fast path renders JSON only).
+        self.standard: StandardFields | None = None
+        self.redactor: Redactor | None = None
 
     def finish(self, logger: WrappedLogger, method_name: str, event_dict: EventDict) -> Any:
         """The last processor: render, or hand the event to the innermost ``capture_logs``."""
@@ -145,7 +150,7 @@ class AuroraBoundLogger(_AllLevelsLogger):  # type: ignore[misc]
         return PIPELINE.level
 
     def _proxy_to_logger(self, method_name: str, event: str | None = None, **event_kw: Any) -> Any:
-        if _LEVELS.get(method_name, logging.NOTSET) < PIPELINE.level:
+        if LEVELS.get(method_name, logging.NOTSET) < PIPELINE.level:
             return None
         try:
             args, kw = self._process_event(method_name, event, event_kw)

@@ -24,7 +24,14 @@ from typing import Any
 
 from structlog.typing import EventDict, WrappedLogger
 
-__all__ = ["DEFAULT_REDACT_KEYS", "REDACTED", "Redactor"]
+__all__ = [
+    "DEFAULT_REDACT_KEYS",
+    "MAX_CACHED_KEYS",
+    "REDACTED",
+    "SCALARS",
+    "Redactor",
+    "redact_text",
+]
 
 REDACTED = "***"
 """What a masked value is replaced with."""
@@ -53,9 +60,9 @@ _SECRET_TEXT = re.compile(
     r"|eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*"
     r"|(?P<userinfo>\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*:)[^\s/@]+@"
 )
-_SCALARS = frozenset({int, float, bool, type(None)})
+SCALARS = frozenset({int, float, bool, type(None)})
 _MAX_DEPTH = 16
-_MAX_CACHED_KEYS = 4096
+MAX_CACHED_KEYS = 4096
 
 
 def _mask_match(match: re.Match[str]) -> str:
@@ -104,7 +111,7 @@ class Redactor:
     def _judge(self, key: object) -> bool:
         normalized = _normalize(key) if isinstance(key, str) else ""
         verdict = any(fragment in normalized for fragment in self._fragments)
-        if len(self._verdicts) >= _MAX_CACHED_KEYS:
+        if len(self._verdicts) >= MAX_CACHED_KEYS:
             # Keys are identifiers from code, so the set is small; a flood of
             # data-derived keys must not grow memory without bound.
             self._verdicts.clear()
@@ -127,7 +134,7 @@ class Redactor:
             if kind is str:
                 if "eyJ" in value or "@" in value or "earer" in value or "EARER" in value:
                     event_dict[key] = redact_text(value)
-            elif kind not in _SCALARS:
+            elif kind not in SCALARS:
                 scrubbed = self.scrub(value)
                 if scrubbed is not value:
                     event_dict[key] = scrubbed
@@ -138,7 +145,7 @@ class Redactor:
         kind = type(value)
         if kind is str:
             return redact_text(value)
-        if kind in _SCALARS:
+        if kind in SCALARS:
             return value
         if depth >= _MAX_DEPTH:
             # Deeper than any real payload: most likely a cycle. Masking is the safe

@@ -134,6 +134,7 @@ def reset_logging() -> None:
         _STATE.routing.uninstall()
         structlog.reset_defaults()
         PIPELINE.output.stream = None
+        PIPELINE.standard = PIPELINE.redactor = None
         _STATE.options = None
 
 
@@ -143,7 +144,12 @@ def is_configured() -> bool:
 
 
 def _configure(options: _Options) -> None:
-    PIPELINE.processors[:] = _build_chain(options)
+    redactor = Redactor(options.redact_keys) if options.redact else None
+    standard = StandardFields(options.service)
+    PIPELINE.processors[:] = _build_chain(options, redactor, standard)
+    # LineWriter's fast path reuses the chain's own objects, so its lines match.
+    PIPELINE.standard = standard if options.fmt == "json" else None
+    PIPELINE.redactor = redactor
     PIPELINE.renderer = render_json if options.fmt == "json" else ConsoleLines(options.stream)
     PIPELINE.output.stream = options.stream
     PIPELINE.level = options.level
@@ -157,16 +163,18 @@ def _configure(options: _Options) -> None:
     _STATE.routing.install(PIPELINE, options.level)
 
 
-def _build_chain(options: _Options) -> list[Processor]:
+def _build_chain(
+    options: _Options, redactor: Redactor | None, standard: StandardFields
+) -> list[Processor]:
     chain: list[Processor] = [merge_structlog_contextvars, StackInfoRenderer()]
     if options.fmt == "json":
         # The console renderer prints exceptions itself (and warns if they arrive pre-rendered).
         chain.append(format_exc_info)
-    if options.redact:
+    if redactor is not None:
         # Before the standard fields: timestamp, level and service are Aurora's own
         # and need no scan. The traceback text is already rendered here, so it is.
-        chain.append(Redactor(options.redact_keys))
-    chain.append(StandardFields(options.service))
+        chain.append(redactor)
+    chain.append(standard)
     chain.append(PIPELINE.finish)
     return chain
 

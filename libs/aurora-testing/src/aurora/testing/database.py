@@ -30,7 +30,7 @@ from typing import Any, Literal, get_args
 from sqlalchemy import Engine, MetaData, Table, func, select, text
 from sqlalchemy.orm import Session
 
-from aurora.db import build_engine, database_target
+from aurora.db import build_engine, database_target, read_only
 from aurora.testing.databases import postgres_schema, transactional_session
 
 __all__ = ["BACKENDS", "Backend", "Database", "open_database"]
@@ -94,7 +94,9 @@ class Database:
         """The rows of ``table`` (name or ``Table``) whose columns equal ``where``, as dicts."""
         selected = self._table(table)
         query = select(selected).where(*(selected.c[key] == value for key, value in where.items()))
-        with self.engine.connect() as connection:
+        # Read-only: on SQLite, don't queue for the write lock a test's open
+        # transaction (``transaction()``, a request in flight) may hold.
+        with read_only(self.engine).connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
 
     def count(self, table: str | Table, **where: Any) -> int:
@@ -102,7 +104,7 @@ class Database:
         selected = self._table(table)
         query = select(func.count()).select_from(selected)
         query = query.where(*(selected.c[key] == value for key, value in where.items()))
-        with self.engine.connect() as connection:
+        with read_only(self.engine).connect() as connection:
             return int(connection.execute(query).scalar_one())
 
     def execute(self, statement: str, **parameters: Any) -> list[dict[str, Any]]:
@@ -117,7 +119,7 @@ class Database:
         for each in self.metadata:
             if table in each.tables:
                 return each.tables[table]
-        return Table(table, MetaData(), autoload_with=self.engine)
+        return Table(table, MetaData(), autoload_with=read_only(self.engine))
 
     def dispose(self) -> None:
         """Close the engine's connections (a PostgreSQL schema can't be dropped under them)."""
