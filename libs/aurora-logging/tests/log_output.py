@@ -18,7 +18,9 @@ class Output:
         return self.stream.getvalue()
 
     def lines(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.text.splitlines() if line]
+        # JSON lines end at "\n" only: str.splitlines() would also split inside strings at
+        # characters such as U+2028 or \x1c, which JSON leaves unescaped.
+        return [json.loads(line) for line in self.text.split("\n") if line]
 
     def only(self) -> dict[str, Any]:
         lines = self.lines()
