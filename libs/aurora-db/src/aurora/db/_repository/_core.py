@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapper
 
 from aurora.db._cursor import CursorCodec
-from aurora.db._errors import StaleVersionError
+from aurora.db._errors import DatabaseError, StaleVersionError
 from aurora.db._pagination import CursorPage, OrderBy, Page, keyset_predicate, sort_keys
 from aurora.db._repository._steps import AddAll, Delete, Execute, Flush, Get, Operation
 from aurora.errors import NotFoundError
@@ -74,7 +74,7 @@ class RepositoryCore(Generic[ModelT]):
         """
         build = _UPSERT_DIALECTS.get(dialect)
         if build is None:
-            raise NotImplementedError(f"upsert is not supported on {dialect}")
+            raise DatabaseError(f"upsert is not supported on {dialect}")
         statement: Any = build(self.model if orm or self.table is None else self.table)
         conflict = [self._column(key) for key in (match_on or self._pk)]
         assignments = self._assignments(statement.excluded, row, match_on, update)

@@ -8,6 +8,7 @@ only place where the two differ, so no logic is copied between them.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -21,14 +22,16 @@ __all__ = ["AddAll", "Delete", "Execute", "Flush", "Get", "Operation", "Step"]
 T = TypeVar("T")
 
 
-class Step:
+class Step(ABC):
     """One session call; subclasses implement both flavours of it."""
 
+    @abstractmethod
     def run(self, session: Session) -> Any:
-        raise NotImplementedError
+        """Perform the call on a sync session."""
 
+    @abstractmethod
     async def run_async(self, session: AsyncSession) -> Any:
-        raise NotImplementedError
+        """Perform the call on an async session."""
 
 
 Operation = Generator[Step, Any, T]
