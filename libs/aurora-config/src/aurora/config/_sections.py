@@ -13,6 +13,7 @@ import json
 import os
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import (
@@ -269,7 +270,14 @@ JwtAlgorithm = Literal[
 
 
 class SecuritySettings(AuroraSettings):
-    """Token verification and CORS: ``AURORA_SECURITY__*``."""
+    """Token verification, identity provider, outbound credentials and CORS: ``AURORA_SECURITY__*``.
+
+    Keys come from the environment (``jwt_secret``/``jwt_public_key``), from a JWKS
+    URL, or from an OpenID Connect issuer's discovery document; at most one of the
+    two remote sources. With a remote source an audience is required: an identity
+    provider signs tokens for every service it knows, and without an audience check
+    a token meant for one of them would be accepted by all.
+    """
 
     model_config = SettingsConfigDict(env_prefix="AURORA_SECURITY__")
 
@@ -281,12 +289,38 @@ class SecuritySettings(AuroraSettings):
     """PEM public key that verifies RS/ES/PS/EdDSA tokens."""
     jwt_private_key: SecretStr | None = None
     """PEM private key, only for the service that issues tokens."""
+    jwks_url: str | None = Field(default=None, validate_default=True)
+    """URL of the identity provider's JWKS (signing keys, chosen by kid)."""
+    oidc_issuer_url: str | None = Field(default=None, validate_default=True)
+    """OpenID Connect issuer; its /.well-known/openid-configuration names the JWKS and the iss."""
     jwt_issuer: str | None = None
-    """Expected iss claim; unchecked when empty."""
-    jwt_audience: str | None = None
-    """Expected aud claim; unchecked when empty."""
+    """Expected iss claim; the discovered issuer with oidc_issuer_url; unchecked when empty."""
+    jwt_audience: str | None = Field(default=None, validate_default=True)
+    """Expected aud claim (required with an identity provider); when empty, tokens with an aud are refused."""
+    jwt_algorithms: CommaList = Field(default_factory=list, validate_default=True)
+    """Accepted algorithms; by default RS256..EdDSA with an identity provider, else jwt_algorithm."""
+    jwt_required_claims: CommaList = Field(default_factory=lambda: ["exp"])
+    """Claims every token must carry besides sub, comma-separated."""
+    jwt_roles_claim: str = "roles"
+    """Claim holding the roles, dotted for nested ones: realm_access.roles (Keycloak), roles (Entra)."""
     jwt_leeway: int = Field(default=30, ge=0)
     """Seconds of clock skew tolerated on exp/nbf/iat."""
+    jwks_cache_ttl: float = Field(default=300.0, gt=0)
+    """Seconds keys stay fresh when the JWKS response has no Cache-Control max-age."""
+    jwks_refetch_interval: float = Field(default=30.0, gt=0)
+    """Minimum seconds between JWKS fetches (an unknown kid triggers at most one per interval)."""
+    jwks_max_stale: float = Field(default=3600.0, ge=0)
+    """Seconds cached keys keep verifying past their freshness while the provider is unreachable."""
+    jwks_fetch_timeout: float = Field(default=5.0, gt=0)
+    """Seconds allowed for one fetch of the JWKS or the discovery document."""
+    oauth_token_url: str | None = Field(default=None, validate_default=True)
+    """OAuth 2 token endpoint this service gets its own tokens from (client credentials)."""
+    oauth_client_id: str | None = Field(default=None, validate_default=True)
+    """This service's client id at the token endpoint."""
+    oauth_client_secret: SecretStr | None = Field(default=None, validate_default=True)
+    """This service's client secret at the token endpoint."""
+    oauth_scope: str | None = None
+    """Scopes requested with client credentials, space-separated."""
     access_token_ttl: int = Field(default=900, gt=0)
     """Lifetime of issued access tokens, in seconds."""
     refresh_token_ttl: int = Field(default=604_800, gt=0)
@@ -297,6 +331,11 @@ class SecuritySettings(AuroraSettings):
     """Whether CORS responses allow cookies and Authorization headers."""
 
     _HMAC_MIN_BYTES: ClassVar[dict[str, int]] = {"HS256": 32, "HS384": 48, "HS512": 64}
+
+    @property
+    def identity_provider(self) -> str | None:
+        """The remote key source (JWKS or issuer URL), if one is configured."""
+        return self.jwks_url or self.oidc_issuer_url
 
     @field_validator("jwt_secret")
     @classmethod
@@ -309,11 +348,59 @@ class SecuritySettings(AuroraSettings):
             raise ValueError(f"must be at least {minimum} bytes for {info.data['jwt_algorithm']}")
         return value
 
+    @field_validator("jwks_url", "oidc_issuer_url", "oauth_token_url")
+    @classmethod
+    def _check_remote_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if not value:
+            return None
+        _check_https(value)
+        if info.field_name == "oidc_issuer_url" and info.data.get("jwks_url"):
+            raise ValueError("set either this or AURORA_SECURITY__JWKS_URL, not both")
+        return value
+
+    @field_validator("jwt_audience")
+    @classmethod
+    def _audience_with_provider(cls, value: str | None, info: ValidationInfo) -> str | None:
+        provider = info.data.get("jwks_url") or info.data.get("oidc_issuer_url")
+        if provider and not value:
+            raise ValueError(
+                "is required with an identity provider (tokens are issued for many services)"
+            )
+        return value or None
+
+    @field_validator("jwt_algorithms")
+    @classmethod
+    def _check_algorithms(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        known = get_args(JwtAlgorithm)
+        for algorithm in value:
+            if algorithm not in known:
+                raise ValueError(f"{algorithm!r} is not one of {', '.join(known)}")
+        remote = info.data.get("jwks_url") or info.data.get("oidc_issuer_url")
+        if remote and any(algorithm.startswith("HS") for algorithm in value):
+            raise ValueError("HS* algorithms cannot verify keys published by an identity provider")
+        return value
+
+    @field_validator("oauth_client_id", "oauth_client_secret")
+    @classmethod
+    def _credentials_complete(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.data.get("oauth_token_url") and not value:
+            raise ValueError("is required with AURORA_SECURITY__OAUTH_TOKEN_URL")
+        return value
+
     @field_validator("cors_origins")
     @classmethod
     def _strip_trailing_slash(cls, value: list[str]) -> list[str]:
         # Browsers send Origin without a trailing slash; a configured one would never match.
         return [origin.rstrip("/") for origin in value]
+
+
+def _check_https(value: str) -> None:
+    # Keys and tokens fetched over plain HTTP can be swapped on the way; loopback is
+    # the only network where that is not a concern (local IdPs, tests).
+    parts = urlsplit(value)
+    loopback = parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1", "::1")
+    if not parts.netloc or not (parts.scheme == "https" or loopback):
+        raise ValueError("must be an absolute https:// URL (http:// only on loopback)")
 
 
 class LoggingSettings(AuroraSettings):
