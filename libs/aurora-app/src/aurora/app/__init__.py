@@ -12,6 +12,8 @@ authentication and rate limiting, all as pure ASGI layers.
 """
 
 from aurora.app._health import CheckResult, HealthCheck, HealthRegistry, HealthReport
+from aurora.app._jwks import JwksKeySource, KeyFetchError, KeysUnavailableError
+from aurora.app._keys import KeySource, SigningKey, StaticKeys
 from aurora.app._lifespan import Lifecycle
 from aurora.app._metrics import HTTPMetrics
 from aurora.app._probes import HEALTH_CONTENT_TYPE
@@ -25,11 +27,13 @@ from aurora.app._ratelimit import (
 from aurora.app._runner import main
 from aurora.app._security import (
     CurrentPrincipal,
+    InsufficientRoleError,
     InsufficientScopeError,
     InvalidTokenError,
     Principal,
     TokenVerifier,
     authenticate,
+    require_roles,
     require_scopes,
 )
 from aurora.app._service import Service, create_service
@@ -44,8 +48,13 @@ __all__ = [
     "HealthCheck",
     "HealthRegistry",
     "HealthReport",
+    "InsufficientRoleError",
     "InsufficientScopeError",
     "InvalidTokenError",
+    "JwksKeySource",
+    "KeyFetchError",
+    "KeySource",
+    "KeysUnavailableError",
     "Lifecycle",
     "MemoryRateLimitBackend",
     "Principal",
@@ -55,9 +64,12 @@ __all__ = [
     "RateLimiterUnavailableError",
     "RedisRateLimitBackend",
     "Service",
+    "SigningKey",
+    "StaticKeys",
     "TokenVerifier",
     "authenticate",
     "create_service",
     "main",
+    "require_roles",
     "require_scopes",
 ]

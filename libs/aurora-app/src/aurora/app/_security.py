@@ -22,37 +22,45 @@ from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.requests import HTTPConnection
 
+from aurora.app._claims import dates_are_numbers, roles_at, scopes_of
+from aurora.app._jwks import JwksKeySource, KeysUnavailableError
+from aurora.app._keys import ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, KeySource, SigningKey, StaticKeys
 from aurora.config import SecuritySettings
 from aurora.errors import AuroraError, ForbiddenError, UnauthorizedError
 
 __all__ = [
     "PRINCIPAL_SCOPE_KEY",
     "CurrentPrincipal",
+    "InsufficientRoleError",
     "InsufficientScopeError",
     "InvalidTokenError",
     "Principal",
     "TokenVerifier",
     "authenticate",
+    "require_roles",
     "require_scopes",
 ]
 
 PRINCIPAL_SCOPE_KEY = "aurora.principal"
 """Where a verified principal is cached in the ASGI scope (the rate limiter verifies first)."""
-_SYMMETRIC = ("HS256", "HS384", "HS512")
-_ASYMMETRIC_PREFIXES = ("RS", "PS", "ES", "Ed")
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: the token's subject, its scopes and all its claims."""
+    """Who is calling: the token's subject, its scopes, its roles and all its claims."""
 
     subject: str
     scopes: frozenset[str] = frozenset()
     claims: Mapping[str, Any] = field(default_factory=dict)
+    roles: frozenset[str] = frozenset()
 
     def has_scopes(self, *scopes: str) -> bool:
         """Whether every one of ``scopes`` was granted."""
         return self.scopes.issuperset(scopes)
+
+    def has_roles(self, *roles: str) -> bool:
+        """Whether the caller holds every one of ``roles``."""
+        return self.roles.issuperset(roles)
 
 
 def _challenge(realm: str, **params: str) -> dict[str, str]:
@@ -81,20 +89,37 @@ class InsufficientScopeError(ForbiddenError):
         self.headers = _challenge(realm, error="insufficient_scope", scope=scopes)
 
 
-class TokenVerifier:
-    """Verifies JWTs with PyJWT: signature, ``exp``/``nbf`` (with leeway), ``iss``, ``aud``.
+class InsufficientRoleError(ForbiddenError):
+    """403: the token is valid but its holder lacks a required role."""
 
-    HMAC (``HS*``) tokens need ``secret``; RSA/EC tokens need ``public_key`` (PEM).
-    With both keys, both families are accepted, each only with its own key, so a
-    public key can never be abused as an HMAC secret.
+    def __init__(self, missing: Collection[str]) -> None:
+        roles = " ".join(sorted(missing))
+        super().__init__(
+            f"Missing required role(s): {roles}", context={"required_roles": sorted(missing)}
+        )
+
+
+class TokenVerifier:
+    """Verifies JWTs with PyJWT: signature, ``exp``/``nbf``/``iat`` (with leeway), ``iss``, ``aud``.
+
+    Keys come from a :class:`~aurora.app.KeySource`: static ones built from
+    ``secret`` (HS*) and ``public_key`` (PEM, RS/PS/ES/EdDSA), each algorithm
+    only with its own key, or an identity provider's JWKS
+    (:class:`~aurora.app.JwksKeySource`), keys chosen by ``kid``.
+
+    Without an ``audience``, a token that names one is refused (RFC 7519 §4.1.3):
+    it was meant for someone else. Date claims must be numbers.
 
     Args:
         secret: Shared secret for HS256/384/512.
         public_key: PEM public key for RS*/PS*/ES*/EdDSA.
-        algorithms: Accepted ``alg`` values; by default the families of the given keys.
-        issuer: Required ``iss``, when set.
-        audience: Accepted ``aud`` value(s), when set.
-        leeway: Clock skew tolerated on ``exp`` and ``nbf``, in seconds.
+        keys: A key source instead of ``secret``/``public_key``.
+        algorithms: Accepted static-key ``alg`` values; by default the families of the keys.
+        issuer: Required ``iss``; with OIDC discovery, the discovered issuer by default.
+        audience: Accepted ``aud`` value(s).
+        leeway: Clock skew tolerated on ``exp``, ``nbf`` and ``iat``, in seconds.
+        required_claims: Claims every token must carry besides ``sub``.
+        roles_claim: Where roles are: a claim name or a dotted path.
         realm: Realm named in ``WWW-Authenticate`` challenges.
     """
 
@@ -103,31 +128,35 @@ class TokenVerifier:
         *,
         secret: str | None = None,
         public_key: str | None = None,
+        keys: KeySource | None = None,
         algorithms: Iterable[str] | None = None,
         issuer: str | None = None,
         audience: str | Iterable[str] | None = None,
         leeway: float = 0.0,
+        required_claims: Iterable[str] = ("exp",),
+        roles_claim: str = "roles",
         realm: str = "api",
     ) -> None:
-        if not secret and not public_key:
-            raise ValueError("TokenVerifier needs a secret (HS*) or a public key (RS*/ES*)")
-        if algorithms is None:
-            algorithms = [*(["HS256"] if secret else []), *(["RS256"] if public_key else [])]
-        self._keys: dict[str, str] = {}
-        for algorithm in algorithms:
-            key = secret if algorithm in _SYMMETRIC else public_key
-            if algorithm not in _SYMMETRIC and not algorithm.startswith(_ASYMMETRIC_PREFIXES):
-                raise ValueError(f"unsupported JWT algorithm {algorithm!r}")
-            if not key:
-                raise ValueError(
-                    f"JWT algorithm {algorithm} is enabled but its key is not configured"
-                )
-            self._keys[algorithm] = key
+        if keys is None:
+            if not secret and not public_key:
+                raise ValueError("TokenVerifier needs a secret (HS*) or a public key (RS*/ES*)")
+            if algorithms is None:
+                algorithms = [*(["HS256"] if secret else []), *(["RS256"] if public_key else [])]
+            algorithms = list(algorithms)
+            keys = StaticKeys(secret=secret, public_key=public_key, algorithms=algorithms)
+        elif secret or public_key or algorithms is not None:
+            raise ValueError("give TokenVerifier either keys= or static keys, not both")
+        else:
+            algorithms = keys.algorithms
+        self.keys = keys
+        self._algorithms = frozenset(algorithms)
         self._issuer = issuer
         self._audience = (
             audience if audience is None or isinstance(audience, str) else list(audience)
         )
         self._leeway = leeway
+        self._options: Any = {"require": sorted({*required_claims, "sub"})}
+        self._roles_claim = roles_claim
         self.realm = realm
 
     @classmethod
@@ -135,54 +164,112 @@ class TokenVerifier:
         cls, security: SecuritySettings, *, realm: str = "api"
     ) -> TokenVerifier | None:
         """A verifier from aurora.config's ``SecuritySettings``; ``None`` without keys."""
+        options: dict[str, Any] = {
+            "issuer": security.jwt_issuer or None,
+            "audience": security.jwt_audience or None,
+            "leeway": float(security.jwt_leeway),
+            "required_claims": security.jwt_required_claims,
+            "roles_claim": security.jwt_roles_claim,
+            "realm": realm,
+        }
+        if security.identity_provider:
+            return cls(keys=_remote_keys(security), **options)
         secret = security.jwt_secret.get_secret_value() if security.jwt_secret else None
         public_key = security.jwt_public_key or None
         if not secret and not public_key:
             return None
-        configured: str = security.jwt_algorithm
-        algorithms: list[str] = []
-        if secret:
-            algorithms.append(configured if configured in _SYMMETRIC else "HS256")
-        if public_key:
-            algorithms.append("RS256" if configured in _SYMMETRIC else configured)
-        return cls(
-            secret=secret,
-            public_key=public_key,
-            algorithms=algorithms,
-            issuer=security.jwt_issuer or None,
-            audience=security.jwt_audience or None,
-            leeway=float(security.jwt_leeway),
-            realm=realm,
-        )
+        algorithms = security.jwt_algorithms or _static_algorithms(security, secret, public_key)
+        return cls(secret=secret, public_key=public_key, algorithms=algorithms, **options)
 
     def verify(self, token: str) -> Principal:
-        """The principal a token proves, or :class:`InvalidTokenError`."""
+        """The principal a token proves, from the keys at hand, or :class:`InvalidTokenError`."""
+        header = self._header(token)
+        signing = self.keys.key_for(header)
+        if signing is None:
+            raise self._invalid("The token signing key is unknown")
+        return self._decode(token, header, signing)
+
+    async def averify(self, token: str) -> Principal:
+        """Like :meth:`verify`, refetching the keys once for an unknown ``kid``.
+
+        Raises:
+            InvalidTokenError: The token is not valid.
+            KeysUnavailableError: There are no keys to verify it with (503).
+        """
+        header = self._header(token)
+        keys = self.keys
+        signing = keys.key_for(header)
+        if signing is None and await keys.refetch():
+            signing = keys.key_for(header)
+        if signing is None:
+            if not keys.available:
+                raise KeysUnavailableError()
+            raise self._invalid("The token signing key is unknown")
+        return self._decode(token, header, signing)
+
+    def _header(self, token: str) -> dict[str, Any]:
         try:
-            algorithm = jwt.get_unverified_header(token).get("alg")
+            header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
             raise self._invalid("The token is malformed") from exc
-        key = self._keys.get(algorithm) if isinstance(algorithm, str) else None
-        if key is None or not isinstance(algorithm, str):
+        # Refused before any key lookup: alg=none or a foreign family never costs a fetch.
+        if header.get("alg") not in self._algorithms:
+            raise self._invalid("The token algorithm is not accepted")
+        return header
+
+    def _decode(self, token: str, header: dict[str, Any], signing: SigningKey) -> Principal:
+        if header["alg"] != signing.algorithm:
             raise self._invalid("The token algorithm is not accepted")
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
-                key,
-                algorithms=[algorithm],
-                issuer=self._issuer,
+                signing.key,
+                algorithms=[signing.algorithm],
+                issuer=self._issuer or self.keys.issuer,
                 audience=self._audience,
                 leeway=self._leeway,
-                options={"require": ["exp", "sub"], "verify_aud": self._audience is not None},
+                options=self._options,
             )
         except jwt.PyJWTError as exc:
             raise self._invalid(_describe(exc)) from exc
-        principal = _principal(claims)
-        if principal is None:
+        if not dates_are_numbers(claims):
+            raise self._invalid("The token dates are not numbers")
+        subject = claims["sub"]
+        if not isinstance(subject, str) or not subject:
             raise self._invalid("The token subject is invalid")
-        return principal
+        return Principal(
+            subject=subject,
+            scopes=scopes_of(claims),
+            claims=claims,
+            roles=roles_at(claims, self._roles_claim),
+        )
 
     def _invalid(self, detail: str) -> InvalidTokenError:
         return InvalidTokenError(detail, realm=self.realm)
+
+
+def _static_algorithms(
+    security: SecuritySettings, secret: str | None, public_key: str | None
+) -> list[str]:
+    configured: str = security.jwt_algorithm
+    algorithms: list[str] = []
+    if secret:
+        algorithms.append(configured if configured in HMAC_ALGORITHMS else "HS256")
+    if public_key:
+        algorithms.append("RS256" if configured in HMAC_ALGORITHMS else configured)
+    return algorithms
+
+
+def _remote_keys(security: SecuritySettings) -> JwksKeySource:
+    return JwksKeySource(
+        jwks_url=security.jwks_url,
+        issuer_url=None if security.jwks_url else security.oidc_issuer_url,
+        algorithms=security.jwt_algorithms or ASYMMETRIC_ALGORITHMS,
+        cache_ttl=security.jwks_cache_ttl,
+        refetch_interval=security.jwks_refetch_interval,
+        max_stale=security.jwks_max_stale,
+        fetch_timeout=security.jwks_fetch_timeout,
+    )
 
 
 def _describe(exc: jwt.PyJWTError) -> str:
@@ -199,16 +286,6 @@ def _describe(exc: jwt.PyJWTError) -> str:
         if isinstance(exc, kind):
             return text
     return "The token is invalid"
-
-
-def _principal(claims: dict[str, Any]) -> Principal | None:
-    subject = claims.get("sub")
-    if not isinstance(subject, str) or not subject:
-        return None
-    raw = claims.get("scope", claims.get("scp", claims.get("scopes", ())))
-    # OAuth 2 (RFC 8693) sends one space-separated string; Azure AD and others a list.
-    scopes = raw.split() if isinstance(raw, str) else [str(item) for item in raw or ()]
-    return Principal(subject=subject, scopes=frozenset(scopes), claims=claims)
 
 
 def token_verifier_for(connection: HTTPConnection) -> TokenVerifier | None:
@@ -233,7 +310,7 @@ async def authenticate(
         raise AuroraError("Authentication is not configured for this service")
     if credentials is None:
         raise InvalidTokenError("A bearer token is required", realm=verifier.realm, missing=True)
-    principal = verifier.verify(credentials.credentials)
+    principal = await verifier.averify(credentials.credentials)
     request.scope[PRINCIPAL_SCOPE_KEY] = principal
     return principal
 
@@ -258,4 +335,22 @@ def require_scopes(*scopes: str) -> Callable[..., Awaitable[Principal]]:
         return principal
 
     dependency.__name__ = f"require_scopes({', '.join(sorted(required))})"
+    return dependency
+
+
+def require_roles(*roles: str) -> Callable[..., Awaitable[Principal]]:
+    """Dependency factory: a valid token whose holder has every one of ``roles``.
+
+    Roles are read from ``security.jwt_roles_claim`` (``realm_access.roles`` for
+    Keycloak, ``roles`` for Entra ID); use it as ``Depends(require_roles("admin"))``.
+    """
+    required = frozenset(roles)
+
+    async def dependency(principal: CurrentPrincipal) -> Principal:
+        missing = required - principal.roles
+        if missing:
+            raise InsufficientRoleError(missing)
+        return principal
+
+    dependency.__name__ = f"require_roles({', '.join(sorted(required))})"
     return dependency

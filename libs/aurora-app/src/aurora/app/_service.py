@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
 from aurora.app._health import HealthCheckFn, HealthRegistry
+from aurora.app._keys import KeySource
 from aurora.app._lifespan import Hook, Lifecycle
 from aurora.app._metrics import HTTPMetrics
 from aurora.app._openapi import install_problem_openapi
@@ -77,6 +78,8 @@ class Service:
         )
         self.lifecycle = Lifecycle(hook_timeout=settings.shutdown_timeout)
         self.metrics = HTTPMetrics(metrics_registry) if settings.metrics else None
+        if token_verifier is not None:
+            self._plug_key_source(token_verifier.keys)
         self._rate_limit_backend = rate_limit_backend
         if rate_limit_backend is not None:
             self.lifecycle.on_shutdown(rate_limit_backend.aclose)
@@ -86,6 +89,14 @@ class Service:
             # lines of the last requests (and of the hooks) are written.
             self.lifecycle.on_shutdown(self._access_log.flush)
         self.app = self._build_app(info)
+
+    def _plug_key_source(self, keys: KeySource) -> None:
+        # A fetching key source refreshes in the background and reports on readiness;
+        # start-up does not wait for its first fetch.
+        for name, check, critical in keys.health_checks():
+            self.health.add(name, check, critical=critical)
+        self.lifecycle.on_startup(keys.start)
+        self.lifecycle.on_shutdown(keys.aclose)
 
     def _build_app(self, info: Mapping[str, Any] | None) -> FastAPI:
         section = self.config.service
