@@ -49,6 +49,10 @@ REPLACEMENTS = [
     ("            await sleep(delay)", "            sleep_blocking(delay)"),
     ("Health check for aurora-app: this service's", "Health check: this service's"),
     ("return await self.request", "return self.request"),
+    ("await credentials.authorization()", "credentials.authorization_blocking()"),
+    ("await self._credentials.refresh(", "self._credentials.refresh_blocking("),
+    ("await self._authorize(", "self._authorize("),
+    ("not await self._reauthorize(", "not self._reauthorize("),
     ("return self._json(await self.request(", "return self._json(self.request("),
     ("    async def ", "    def "),
 ]

@@ -12,6 +12,13 @@ from aurora.http._backoff import Backoff
 from aurora.http._base import RequestOptions
 from aurora.http._budget import RetryBudget
 from aurora.http._client import ServiceClient
+from aurora.http._credentials import (
+    BearerToken,
+    ClientCredentials,
+    Credentials,
+    ForwardedToken,
+    TokenEndpointError,
+)
 from aurora.http._deadline import deadline_scope
 from aurora.http._defaults import configure, default_registry, reset_defaults
 from aurora.http._errors import error_for_response
@@ -32,12 +39,17 @@ __all__ = [
     "REQUEST_ID_HEADER",
     "RETRYABLE_STATUSES",
     "Backoff",
+    "BearerToken",
+    "ClientCredentials",
     "ClientRegistry",
+    "Credentials",
+    "ForwardedToken",
     "RequestOptions",
     "RetryBudget",
     "RetryPolicy",
     "ServiceClient",
     "SyncServiceClient",
+    "TokenEndpointError",
     "configure",
     "deadline_scope",
     "default_registry",

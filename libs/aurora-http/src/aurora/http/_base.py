@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import httpx
 
 from aurora.errors import UpstreamError
+from aurora.http._credentials import Credentials
 from aurora.http._deadline import current_deadline, earliest
 from aurora.http._defaults import default_registry
 from aurora.http._endpoint import resolve_endpoint
@@ -70,6 +71,7 @@ class BaseServiceClient:
         headers: Mapping[str, str] | None = None,
         caller: str | None = None,
         forward_authorization: bool = False,
+        credentials: Credentials | None = None,
     ) -> None:
         self.service = service
         self._registry = registry if registry is not None else default_registry()
@@ -80,6 +82,7 @@ class BaseServiceClient:
         self._policy = policy if policy is not None else self._registry.policy
         self._deadline = deadline
         self._forward_authorization = forward_authorization
+        self._credentials = credentials
         self._headers = {
             "user-agent": user_agent(self._endpoint.caller, VERSION),
             **(headers or {}),

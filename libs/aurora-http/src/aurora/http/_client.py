@@ -12,6 +12,7 @@ import httpx
 from aurora.errors import ServiceUnavailableError
 from aurora.http._backoff import sleep
 from aurora.http._base import BaseServiceClient, RequestOptions
+from aurora.http._credentials import Credentials
 from aurora.http._endpoint import tls_context
 from aurora.http._retry import RetryPolicy
 
@@ -42,6 +43,8 @@ class ServiceClient(BaseServiceClient):
         headers: Extra headers sent with every request.
         caller: This service's name for ``User-Agent``; from config when omitted.
         forward_authorization: Forward the inbound bearer token (see ``propagation_context``).
+        credentials: What to authenticate with (``ClientCredentials``, ``BearerToken``,
+            ``ForwardedToken``); a 401 gets one refresh and one retry.
         verify: TLS verification: ``True`` (system CAs, one context per process),
             ``False``, or an ``ssl.SSLContext`` (a private CA, mutual TLS).
         transport: An httpx transport, e.g. ``aurora.http.testing.FaultTransport``.
@@ -61,6 +64,7 @@ class ServiceClient(BaseServiceClient):
         headers: Mapping[str, str] | None = None,
         caller: str | None = None,
         forward_authorization: bool = False,
+        credentials: Credentials | None = None,
         verify: ssl.SSLContext | bool = True,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
@@ -76,6 +80,7 @@ class ServiceClient(BaseServiceClient):
             headers=headers,
             caller=caller,
             forward_authorization=forward_authorization,
+            credentials=credentials,
         )
         endpoint = self._endpoint
         self._http = httpx.AsyncClient(
@@ -116,6 +121,7 @@ class ServiceClient(BaseServiceClient):
             UpstreamError: The connection broke mid-request.
         """
         call = self._prepare(self._http, method, url, kwargs)
+        authorized = await self._authorize(call.request)
         while True:
             call.begin()
             try:
@@ -128,10 +134,35 @@ class ServiceClient(BaseServiceClient):
             else:
                 retry_in = call.answered(response)
                 if retry_in is None:
-                    return response
+                    if not (authorized and response.status_code == 401):
+                        return response
+                    authorized = False  # one refresh and one retry, no more
+                    if not await self._reauthorize(call.request):
+                        return response
+                    retry_in = 0.0
                 await response.aclose()
                 delay = retry_in
             await sleep(delay)
+
+    async def _authorize(self, request: httpx.Request) -> bool:
+        """Set ``Authorization`` from the credentials, unless the caller set one."""
+        credentials = self._credentials
+        if credentials is None or "authorization" in request.headers:
+            return False
+        value = await credentials.authorization()
+        if value is None:
+            return False
+        request.headers["Authorization"] = value
+        return True
+
+    async def _reauthorize(self, request: httpx.Request) -> bool:
+        """After a 401: fresh credentials for one retry, if there are any."""
+        assert self._credentials is not None
+        value = await self._credentials.refresh(request.headers["authorization"])
+        if value is None:
+            return False
+        request.headers["Authorization"] = value
+        return True
 
     async def get(self, url: str, **kwargs: Unpack[RequestOptions]) -> httpx.Response:
         """``GET`` through the pipeline."""

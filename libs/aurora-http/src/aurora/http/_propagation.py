@@ -21,6 +21,7 @@ from aurora.logging import get_correlation_id, new_correlation_id
 __all__ = [
     "DEADLINE_HEADER",
     "REQUEST_ID_HEADER",
+    "inbound_authorization",
     "propagate",
     "propagation_context",
     "user_agent",
@@ -94,6 +95,12 @@ def propagate(
             headers[name] = value
     if forward_authorization and inbound.authorization and "authorization" not in given:
         headers["Authorization"] = inbound.authorization
+
+
+def inbound_authorization() -> str | None:
+    """The bearer ``Authorization`` of the request being served, inside ``propagation_context``."""
+    inbound = _INBOUND.get()
+    return None if inbound is None else inbound.authorization
 
 
 def user_agent(caller: str, version: str) -> str:

@@ -17,6 +17,7 @@ import httpx
 from aurora.errors import ServiceUnavailableError
 from aurora.http._backoff import sleep_blocking
 from aurora.http._base import BaseServiceClient, RequestOptions
+from aurora.http._credentials import Credentials
 from aurora.http._endpoint import tls_context
 from aurora.http._retry import RetryPolicy
 
@@ -47,6 +48,8 @@ class SyncServiceClient(BaseServiceClient):
         headers: Extra headers sent with every request.
         caller: This service's name for ``User-Agent``; from config when omitted.
         forward_authorization: Forward the inbound bearer token (see ``propagation_context``).
+        credentials: What to authenticate with (``ClientCredentials``, ``BearerToken``,
+            ``ForwardedToken``); a 401 gets one refresh and one retry.
         verify: TLS verification: ``True`` (system CAs, one context per process),
             ``False``, or an ``ssl.SSLContext`` (a private CA, mutual TLS).
         transport: An httpx transport, e.g. ``aurora.http.testing.FaultTransport``.
@@ -66,6 +69,7 @@ class SyncServiceClient(BaseServiceClient):
         headers: Mapping[str, str] | None = None,
         caller: str | None = None,
         forward_authorization: bool = False,
+        credentials: Credentials | None = None,
         verify: ssl.SSLContext | bool = True,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
@@ -81,6 +85,7 @@ class SyncServiceClient(BaseServiceClient):
             headers=headers,
             caller=caller,
             forward_authorization=forward_authorization,
+            credentials=credentials,
         )
         endpoint = self._endpoint
         self._http = httpx.Client(
@@ -121,6 +126,7 @@ class SyncServiceClient(BaseServiceClient):
             UpstreamError: The connection broke mid-request.
         """
         call = self._prepare(self._http, method, url, kwargs)
+        authorized = self._authorize(call.request)
         while True:
             call.begin()
             try:
@@ -133,10 +139,35 @@ class SyncServiceClient(BaseServiceClient):
             else:
                 retry_in = call.answered(response)
                 if retry_in is None:
-                    return response
+                    if not (authorized and response.status_code == 401):
+                        return response
+                    authorized = False  # one refresh and one retry, no more
+                    if not self._reauthorize(call.request):
+                        return response
+                    retry_in = 0.0
                 response.close()
                 delay = retry_in
             sleep_blocking(delay)
+
+    def _authorize(self, request: httpx.Request) -> bool:
+        """Set ``Authorization`` from the credentials, unless the caller set one."""
+        credentials = self._credentials
+        if credentials is None or "authorization" in request.headers:
+            return False
+        value = credentials.authorization_blocking()
+        if value is None:
+            return False
+        request.headers["Authorization"] = value
+        return True
+
+    def _reauthorize(self, request: httpx.Request) -> bool:
+        """After a 401: fresh credentials for one retry, if there are any."""
+        assert self._credentials is not None
+        value = self._credentials.refresh_blocking(request.headers["authorization"])
+        if value is None:
+            return False
+        request.headers["Authorization"] = value
+        return True
 
     def get(self, url: str, **kwargs: Unpack[RequestOptions]) -> httpx.Response:
         """``GET`` through the pipeline."""
