@@ -10,10 +10,10 @@ dotted path.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["dates_are_numbers", "roles_at", "scopes_of"]
+__all__ = ["dates_are_numbers", "roles_reader", "scopes_of"]
 
 _DATE_CLAIMS = ("exp", "nbf", "iat")
 
@@ -36,21 +36,31 @@ def scopes_of(claims: Mapping[str, Any]) -> frozenset[str]:
     return _strings(raw)
 
 
-def roles_at(claims: Mapping[str, Any], path: str) -> frozenset[str]:
-    """Roles at ``path``: a claim of that exact name, else a dotted path into nested claims."""
-    if path in claims:
-        return _strings(claims[path])
-    node: Any = claims
-    for part in path.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            return frozenset()
-        node = node[part]
-    return _strings(node)
+def roles_reader(path: str) -> Callable[[Mapping[str, Any]], frozenset[str]]:
+    """Reads roles at ``path``: a claim of that exact name, else a dotted path into nested claims.
+
+    The path is split once, here, rather than on every request.
+    """
+    parts = tuple(path.split("."))
+
+    def roles(claims: Mapping[str, Any]) -> frozenset[str]:
+        if path in claims:
+            return _strings(claims[path])
+        node: Any = claims
+        for part in parts:
+            node = node.get(part) if isinstance(node, Mapping) else None
+            if node is None:
+                return frozenset()
+        return _strings(node)
+
+    return roles
 
 
 def _strings(raw: Any) -> frozenset[str]:
     if isinstance(raw, str):
         return frozenset(raw.split())
     if isinstance(raw, list | tuple):
+        if all(type(item) is str for item in raw):
+            return frozenset(raw)
         return frozenset(item for item in raw if isinstance(item, str))
     return frozenset()

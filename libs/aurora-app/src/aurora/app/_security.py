@@ -22,7 +22,7 @@ from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.requests import HTTPConnection
 
-from aurora.app._claims import dates_are_numbers, roles_at, scopes_of
+from aurora.app._claims import dates_are_numbers, roles_reader, scopes_of
 from aurora.app._jwks import JwksKeySource, KeysUnavailableError
 from aurora.app._keys import ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, KeySource, SigningKey, StaticKeys
 from aurora.config import SecuritySettings
@@ -150,13 +150,16 @@ class TokenVerifier:
             algorithms = keys.algorithms
         self.keys = keys
         self._algorithms = frozenset(algorithms)
+        # One static key: PyJWT's own alg check suffices, sparing a second header parse.
+        only = next(iter(self._algorithms)) if len(self._algorithms) == 1 else None
+        self._single = keys.key_for({"alg": only}) if isinstance(keys, StaticKeys) else None
         self._issuer = issuer
         self._audience = (
             audience if audience is None or isinstance(audience, str) else list(audience)
         )
         self._leeway = leeway
         self._options: Any = {"require": sorted({*required_claims, "sub"})}
-        self._roles_claim = roles_claim
+        self._roles = roles_reader(roles_claim)
         self.realm = realm
 
     @classmethod
@@ -183,11 +186,12 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Principal:
         """The principal a token proves, from the keys at hand, or :class:`InvalidTokenError`."""
-        header = self._header(token)
-        signing = self.keys.key_for(header)
+        if self._single is not None:
+            return self._decode(token, self._single)
+        signing = self.keys.key_for(self._header(token))
         if signing is None:
             raise self._invalid("The token signing key is unknown")
-        return self._decode(token, header, signing)
+        return self._decode(token, signing)
 
     async def averify(self, token: str) -> Principal:
         """Like :meth:`verify`, refetching the keys once for an unknown ``kid``.
@@ -196,6 +200,8 @@ class TokenVerifier:
             InvalidTokenError: The token is not valid.
             KeysUnavailableError: There are no keys to verify it with (503).
         """
+        if self._single is not None:
+            return self._decode(token, self._single)
         header = self._header(token)
         keys = self.keys
         signing = keys.key_for(header)
@@ -205,7 +211,7 @@ class TokenVerifier:
             if not keys.available:
                 raise KeysUnavailableError()
             raise self._invalid("The token signing key is unknown")
-        return self._decode(token, header, signing)
+        return self._decode(token, signing)
 
     def _header(self, token: str) -> dict[str, Any]:
         try:
@@ -217,9 +223,8 @@ class TokenVerifier:
             raise self._invalid("The token algorithm is not accepted")
         return header
 
-    def _decode(self, token: str, header: dict[str, Any], signing: SigningKey) -> Principal:
-        if header["alg"] != signing.algorithm:
-            raise self._invalid("The token algorithm is not accepted")
+    def _decode(self, token: str, signing: SigningKey) -> Principal:
+        # algorithms=[the key's]: a token whose alg differs from its key's is refused.
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -241,7 +246,7 @@ class TokenVerifier:
             subject=subject,
             scopes=scopes_of(claims),
             claims=claims,
-            roles=roles_at(claims, self._roles_claim),
+            roles=self._roles(claims),
         )
 
     def _invalid(self, detail: str) -> InvalidTokenError:
@@ -281,6 +286,8 @@ def _describe(exc: jwt.PyJWTError) -> str:
         (jwt.InvalidIssuerError, "The token issuer is not trusted"),
         (jwt.InvalidSignatureError, "The token signature is invalid"),
         (jwt.MissingRequiredClaimError, "The token lacks a required claim"),
+        (jwt.InvalidAlgorithmError, "The token algorithm is not accepted"),
+        (jwt.DecodeError, "The token is malformed"),  # after its subclass InvalidSignatureError
     )
     for kind, text in described:
         if isinstance(exc, kind):
