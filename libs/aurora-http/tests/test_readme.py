@@ -26,7 +26,7 @@ def test_readme_quickstart_runs() -> None:
         reset_defaults()
 
 
-def test_readme_service_example_compiles() -> None:
-    """The second example needs a running service; it must at least be valid code."""
-    source = python_blocks()[1].replace("await ", "")
-    compile(source, str(README), "exec")
+def test_readme_service_examples_compile() -> None:
+    """The other examples need running services; they must at least be valid code."""
+    for block in python_blocks()[1:]:
+        compile(block.replace("await ", ""), str(README), "exec")
