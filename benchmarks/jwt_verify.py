@@ -35,7 +35,7 @@ from aurora.app import JwksKeySource, Principal, TokenVerifier
 from aurora.logging import setup_logging
 from aurora.testing.server import run_server
 
-SECRET = "benchmark-secret-that-is-long-enough-for-hs256"
+SECRET = "benchmark-secret-that-is-long-enough-for-hs256"  # noqa: S105
 AUDIENCE = "orders"
 ISSUER = "https://id.example"
 
@@ -112,8 +112,9 @@ def pem_pair() -> tuple[Any, str]:
 
 def jwks_verifier(url: str) -> TokenVerifier:
     keys = JwksKeySource(jwks_url=url + "/jwks")
-    verifier = TokenVerifier(keys=keys, issuer=ISSUER, audience=AUDIENCE, leeway=30.0,
-                             roles_claim="realm_access.roles")
+    verifier = TokenVerifier(
+        keys=keys, issuer=ISSUER, audience=AUDIENCE, leeway=30.0, roles_claim="realm_access.roles"
+    )
     asyncio.run(keys.refetch())
     return verifier
 
@@ -133,7 +134,11 @@ def main() -> None:
     es_token = jwt.encode(claims(), ec_key, algorithm="ES256", headers={"kid": "ec-1"})
     jwks = {
         "keys": [
-            {**RSAAlgorithm.to_jwk(rsa_key.public_key(), as_dict=True), "kid": "rsa-1", "alg": "RS256"},
+            {
+                **RSAAlgorithm.to_jwk(rsa_key.public_key(), as_dict=True),
+                "kid": "rsa-1",
+                "alg": "RS256",
+            },
             {**ECAlgorithm.to_jwk(ec_key.public_key(), as_dict=True), "kid": "ec-1"},
         ]
     }

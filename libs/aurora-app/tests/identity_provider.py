@@ -69,12 +69,14 @@ class IdentityProvider:
 
     def add_key(self, kid: str, kind: str = "RSA", *, alg: str | None = None) -> jwk.Key:
         """Publish a new signing key (RSA 2048, EC P-256/P-384 or Ed25519)."""
-        parameters: dict[str, Any] = {"kid": kid, "use": "sig", **({"alg": alg} if alg else {})}
+        parameters: Any = {"kid": kid, "use": "sig", **({"alg": alg} if alg else {})}
         key: jwk.Key
         if kind == "RSA":
             key = jwk.generate_key("RSA", 2048, parameters=parameters)
-        elif kind in ("P-256", "P-384"):
-            key = jwk.generate_key("EC", kind, parameters=parameters)
+        elif kind == "P-256":
+            key = jwk.generate_key("EC", "P-256", parameters=parameters)
+        elif kind == "P-384":
+            key = jwk.generate_key("EC", "P-384", parameters=parameters)
         else:
             key = jwk.generate_key("OKP", "Ed25519", parameters=parameters)
         with self._lock:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from fastapi import Depends
+from identity_provider import AUDIENCE, IdentityProvider, hmac_signed, unsigned
 from joserfc import jwk
 from starlette.testclient import TestClient
 
@@ -28,7 +29,6 @@ from aurora.app import (
 )
 from aurora.testing.clock import FrozenClock
 from aurora.testing.server import free_port
-from identity_provider import AUDIENCE, IdentityProvider, hmac_signed, unsigned
 
 MakeService = Callable[..., Service]
 

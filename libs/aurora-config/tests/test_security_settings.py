@@ -39,7 +39,9 @@ def test_invalid_identity_configuration_names_the_variable(
 
 
 def test_an_issuer_on_loopback_may_use_http() -> None:
-    security = load(oidc_issuer_url="http://127.0.0.1:8080/realms/x", jwt_audience="orders").security
+    security = load(
+        oidc_issuer_url="http://127.0.0.1:8080/realms/x", jwt_audience="orders"
+    ).security
     assert security.identity_provider == "http://127.0.0.1:8080/realms/x"
     assert security.jwt_required_claims == ["exp"]
 

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
+from token_endpoint import CLIENT_ID, CLIENT_SECRET, TokenEndpoint
 
 from aurora.config import SecuritySettings
 from aurora.http import (
@@ -20,7 +21,6 @@ from aurora.http import (
 )
 from aurora.testing.clock import FrozenClock
 from aurora.testing.server import run_server
-from token_endpoint import CLIENT_ID, CLIENT_SECRET, TokenEndpoint
 
 
 @pytest.fixture()
@@ -151,7 +151,9 @@ async def test_static_and_forwarded_tokens(
 ) -> None:
     endpoint, url = idp
     endpoint.issued.append("issued-elsewhere")
-    static = ServiceClient("billing", url, credentials=BearerToken("issued-elsewhere"), registry=registry)
+    static = ServiceClient(
+        "billing", url, credentials=BearerToken("issued-elsewhere"), registry=registry
+    )
     forwarding = ServiceClient("billing", url, credentials=ForwardedToken(), registry=registry)
     async with static, forwarding:
         assert (await static.get_json("/resource"))["token"] == "issued-elsewhere"

@@ -25,7 +25,7 @@ def dates_are_numbers(claims: Mapping[str, Any]) -> bool:
     """
     for name in _DATE_CLAIMS:
         value = claims.get(name)
-        if value is not None and (type(value) is bool or not isinstance(value, int | float)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
             return False
     return True
 
@@ -60,7 +60,7 @@ def _strings(raw: Any) -> frozenset[str]:
     if isinstance(raw, str):
         return frozenset(raw.split())
     if isinstance(raw, list | tuple):
-        if all(type(item) is str for item in raw):
+        if all(isinstance(item, str) for item in raw):
             return frozenset(raw)
         return frozenset(item for item in raw if isinstance(item, str))
     return frozenset()

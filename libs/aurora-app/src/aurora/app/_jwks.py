@@ -152,7 +152,10 @@ class JwksKeySource:
                 await runner
 
     def health_checks(self) -> Iterable[tuple[str, HealthCheckFn, bool]]:
-        return (("identity_keys", self._check_keys, True), ("identity_provider", self._check_provider, False))
+        return (
+            ("identity_keys", self._check_keys, True),
+            ("identity_provider", self._check_provider, False),
+        )
 
     async def _check_keys(self) -> Mapping[str, Any]:
         if not self.available:
@@ -209,7 +212,9 @@ class JwksKeySource:
         try:
             async with asyncio.timeout(self._timeout):
                 async with httpx.AsyncClient(timeout=self._timeout, verify=self._verify) as client:
-                    async with client.stream("GET", url, headers={"Accept": "application/json"}) as response:
+                    async with client.stream(
+                        "GET", url, headers={"Accept": "application/json"}
+                    ) as response:
                         if response.status_code != 200:
                             raise KeyFetchError(f"{url} answered {response.status_code}")
                         body = await _read_bounded(response, self._max_bytes, url)
@@ -249,7 +254,9 @@ async def _read_bounded(response: httpx.Response, limit: int, url: str) -> bytes
     return bytes(body)
 
 
-def _signing_keys(document: Mapping[str, Any], allowed: frozenset[str]) -> dict[str | None, SigningKey]:
+def _signing_keys(
+    document: Mapping[str, Any], allowed: frozenset[str]
+) -> dict[str | None, SigningKey]:
     """The usable signature keys of a JWKS by ``kid``; the others are skipped."""
     try:
         jwk_set = PyJWKSet.from_dict(dict(document))

@@ -103,7 +103,11 @@ class StaticKeys:
         known = get_default_algorithms()
         for algorithm in algorithms:
             hmac = algorithm in HMAC_ALGORITHMS
-            if not hmac and not algorithm.startswith(_ASYMMETRIC_PREFIXES) or algorithm not in known:
+            if (
+                not hmac
+                and not algorithm.startswith(_ASYMMETRIC_PREFIXES)
+                or algorithm not in known
+            ):
                 raise ValueError(f"unsupported JWT algorithm {algorithm!r}")
             key = secret if hmac else public_key
             if not key:

@@ -24,7 +24,13 @@ from starlette.requests import HTTPConnection
 
 from aurora.app._claims import dates_are_numbers, roles_reader, scopes_of
 from aurora.app._jwks import JwksKeySource, KeysUnavailableError
-from aurora.app._keys import ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, KeySource, SigningKey, StaticKeys
+from aurora.app._keys import (
+    ASYMMETRIC_ALGORITHMS,
+    HMAC_ALGORITHMS,
+    KeySource,
+    SigningKey,
+    StaticKeys,
+)
 from aurora.config import SecuritySettings
 from aurora.errors import AuroraError, ForbiddenError, UnauthorizedError
 

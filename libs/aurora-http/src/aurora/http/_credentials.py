@@ -211,7 +211,11 @@ class ClientCredentials:
 
     async def _refreshed(self, stale: _Token | None) -> _Token:
         fetching = self._fetching
-        if fetching is None or fetching.done() or fetching.get_loop() is not asyncio.get_running_loop():
+        if (
+            fetching is None
+            or fetching.done()
+            or fetching.get_loop() is not asyncio.get_running_loop()
+        ):
             if self._token is not stale and self._token is not None:
                 return self._token  # a fetch finished since the caller looked
             fetching = self._fetching = asyncio.ensure_future(self._fetch())
@@ -257,7 +261,7 @@ class ClientCredentials:
         kind = str(body.get("token_type", "bearer")).lower()
         if not isinstance(value, str) or not value or kind != "bearer":
             raise self._failed("sent no bearer access token")
-        if type(lifetime) is bool or not isinstance(lifetime, int | float) or lifetime <= 0:
+        if isinstance(lifetime, bool) or not isinstance(lifetime, int | float) or lifetime <= 0:
             raise self._failed("sent an invalid expires_in")
         now = self._clock()
         margin = min(self._margin, lifetime / 2)
