@@ -242,3 +242,31 @@ def test_start_up_does_not_wait_for_an_unreachable_provider(make_service: MakeSe
     assert answer.status_code == 401
     assert unavailable.status_code == 503
     assert unavailable.json()["code"] == "signing_keys_unavailable"
+
+
+async def test_cache_control_max_age_sets_the_freshness(clock: FrozenClock) -> None:
+    with IdentityProvider(cache_control="public, max-age=600") as provider:
+        provider.add_key("rsa-1", "RSA")
+        keys = JwksKeySource(jwks_url=provider.jwks_url, clock=clock, cache_ttl=60)
+        await keys.refetch()
+    checks = {name: check for name, check, _ in keys.health_checks()}
+    clock.advance(599)
+    assert (await checks["identity_keys"]())["state"] == "fresh"
+    clock.advance(2)
+    assert (await checks["identity_keys"]())["state"] == "degraded"
+
+
+async def test_the_keys_are_fetched_in_the_background_from_start_up(
+    idp: IdentityProvider,
+) -> None:
+    keys = JwksKeySource(issuer_url=idp.issuer)
+    await keys.start()
+    try:
+        for _ in range(200):
+            if keys.available:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        await keys.aclose()
+    assert keys.available
+    assert (idp.discovery_fetches, idp.jwks_fetches) == (1, 1)

@@ -113,6 +113,7 @@ class JwksKeySource:
         self.fetches = 0
         self._keys: dict[str, SigningKey] = {}
         self._only: SigningKey | None = None
+        self._count = 0
         self._fresh_until = self._usable_until = 0.0
         self._last_fetch = -float("inf")
         self._last_error: str | None = None
@@ -161,7 +162,7 @@ class JwksKeySource:
         if not self.available:
             raise KeysUnavailableError()
         stale = self._clock() >= self._fresh_until
-        return {"keys": len(self._keys) or 1, "state": "degraded" if stale else "fresh"}
+        return {"keys": self._count, "state": "degraded" if stale else "fresh"}
 
     async def _check_provider(self) -> Mapping[str, Any]:
         if self._last_error is not None:
@@ -170,7 +171,11 @@ class JwksKeySource:
 
     async def _run(self) -> None:
         while True:
-            await self._refresh()
+            try:
+                await self._refresh()
+            except Exception as exc:  # the refresher must outlive any one failure
+                self._last_error = f"refresh failed ({type(exc).__name__})"
+                get_logger("aurora.app.security").error("jwks_refresh_crashed", exc_info=exc)
             await asyncio.sleep(max(self._fresh_until - self._clock(), self._refetch_interval))
 
     async def _refresh(self) -> None:
@@ -233,6 +238,7 @@ class JwksKeySource:
     def _install(self, keys: dict[str | None, SigningKey], cache_control: str | None) -> None:
         now = self._clock()
         ttl = _ttl(cache_control, default=self._cache_ttl, floor=self._refetch_interval)
+        self._count = len(keys)
         self._only = next(iter(keys.values())) if len(keys) == 1 else None
         self._keys = {kid: key for kid, key in keys.items() if kid is not None}
         self._fresh_until = now + ttl
