@@ -49,6 +49,7 @@ __all__ = [
 
 PRINCIPAL_SCOPE_KEY = "aurora.principal"
 """Where a verified principal is cached in the ASGI scope (the rate limiter verifies first)."""
+_HEADER_CACHE_SIZE = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +167,7 @@ class TokenVerifier:
         self._leeway = leeway
         self._options: Any = {"require": sorted({*required_claims, "sub"})}
         self._roles = roles_reader(roles_claim)
+        self._headers: dict[str, dict[str, Any]] = {}
         self.realm = realm
 
     @classmethod
@@ -220,6 +222,13 @@ class TokenVerifier:
         return self._decode(token, signing)
 
     def _header(self, token: str) -> dict[str, Any]:
+        # An IdP's tokens share a handful of header segments (one per key): parsed once
+        # each. Only accepted headers are kept, and only up to a bound, so forged ones
+        # can at worst stop new entries (costing a parse), never grow memory.
+        segment = token.partition(".")[0]
+        header = self._headers.get(segment)
+        if header is not None:
+            return header
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -227,6 +236,8 @@ class TokenVerifier:
         # Refused before any key lookup: alg=none or a foreign family never costs a fetch.
         if header.get("alg") not in self._algorithms:
             raise self._invalid("The token algorithm is not accepted")
+        if len(self._headers) < _HEADER_CACHE_SIZE:
+            self._headers[segment] = header
         return header
 
     def _decode(self, token: str, signing: SigningKey) -> Principal:
