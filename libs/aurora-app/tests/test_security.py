@@ -244,3 +244,20 @@ def test_openapi_documents_bearer_auth_and_problems(make_service: MakeService) -
         "$ref": "#/components/schemas/Problem"
     }
     assert "403" in operation["responses"]
+
+
+def test_without_an_audience_a_token_naming_one_is_refused(make_service: MakeService) -> None:
+    """RFC 7519 §4.1.3: a token for another service is not accepted just because none is set."""
+    client = build(make_service, jwt_audience=None)
+    refused = client.get("/me", headers=bearer(hs_token(aud="another-service")))
+    assert refused.status_code == 401
+    assert refused.json()["detail"] == "The token is not meant for this service"
+    assert client.get("/me", headers=bearer(hs_token(aud=None))).status_code == 200
+
+
+@pytest.mark.parametrize("claim", ["exp", "nbf", "iat"])
+def test_date_claims_must_be_numbers(make_service: MakeService, claim: str) -> None:
+    value = str(int(time.time()) + (3600 if claim == "exp" else -60))
+    response = build(make_service).get("/me", headers=bearer(hs_token(**{claim: value})))
+    assert response.status_code == 401
+    assert response.json()["detail"] == "The token dates are not numbers"
