@@ -33,15 +33,17 @@ import re
 import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from jwt import PyJWKSet, PyJWTError
 
 from aurora.app._health import HealthCheckFn
 from aurora.app._keys import ASYMMETRIC_ALGORITHMS, SigningKey
 from aurora.errors import ServiceUnavailableError
 from aurora.logging import get_logger
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["JwksKeySource", "KeyFetchError", "KeysUnavailableError"]
 
@@ -214,6 +216,9 @@ class JwksKeySource:
         return jwks_uri
 
     async def _get_json(self, url: str) -> tuple[dict[str, Any], str | None]:
+        # Imported here: a service with static keys should not pay for httpx at start-up.
+        import httpx
+
         try:
             async with asyncio.timeout(self._timeout):
                 async with httpx.AsyncClient(timeout=self._timeout, verify=self._verify) as client:
