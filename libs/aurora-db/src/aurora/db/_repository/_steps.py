@@ -61,12 +61,18 @@ class Get(Step):
 
     model: type[Any]
     ident: Any
+    load: Sequence[Any] = ()
+    options: Mapping[str, Any] | None = None
 
     def run(self, session: Session) -> Any:
-        return session.get(self.model, self.ident)
+        return session.get(
+            self.model, self.ident, options=self.load, execution_options=self.options or {}
+        )
 
     async def run_async(self, session: AsyncSession) -> Any:
-        return await session.get(self.model, self.ident)
+        return await session.get(
+            self.model, self.ident, options=self.load, execution_options=self.options or {}
+        )
 
 
 @dataclass(frozen=True, slots=True)
