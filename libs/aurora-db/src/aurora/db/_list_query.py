@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
 
+from sqlalchemy.types import TypeDecorator
+
 from aurora.db._filters import Equal, Filter, In, Range, Search, model_attribute
 from aurora.errors import ValidationError
 
@@ -202,8 +204,11 @@ def _filter_parameter(model: type[Any], name: str, operator: str) -> _Parameter:
 
 
 def _python_type(model: type[Any], name: str) -> Any:
+    column_type = model_attribute(model, name).type
+    if isinstance(column_type, TypeDecorator):  # which reports ``object``
+        column_type = column_type.impl_instance
     try:
-        python_type = model_attribute(model, name).type.python_type
+        python_type = column_type.python_type
     except NotImplementedError:
         return str
     if python_type is datetime:
