@@ -24,6 +24,7 @@ from starlette.requests import HTTPConnection
 
 from aurora.config import SecuritySettings
 from aurora.errors import AuroraError, ForbiddenError, UnauthorizedError
+from aurora.utils import set_current_actor
 
 __all__ = [
     "PRINCIPAL_SCOPE_KEY",
@@ -226,6 +227,7 @@ async def authenticate(
     """Dependency: the verified caller, or a 401 problem."""
     cached = request.scope.get(PRINCIPAL_SCOPE_KEY)
     if isinstance(cached, Principal):
+        set_current_actor(cached.subject)  # who writes, for audit columns (aurora.utils)
         return cached
     verifier = token_verifier_for(request)
     if verifier is None:
@@ -235,6 +237,7 @@ async def authenticate(
         raise InvalidTokenError("A bearer token is required", realm=verifier.realm, missing=True)
     principal = verifier.verify(credentials.credentials)
     request.scope[PRINCIPAL_SCOPE_KEY] = principal
+    set_current_actor(principal.subject)
     return principal
 
 
