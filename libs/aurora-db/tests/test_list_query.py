@@ -98,6 +98,7 @@ async def test_sort_is_parsed_and_empty_cursors_are_none(client):
         ({"title__gt": "A"}, "#/query/title__gt", "unknown_operator"),
         ({"sort": "colour"}, "#/query/sort", "unknown_sort_field"),
         ({"after": "x", "before": "y"}, "#/query/before", None),
+        ({"q": "a\x00b"}, "#/query/q", None),
     ],
 )
 async def test_what_is_not_offered_is_a_422_problem(client, params, pointer, code):

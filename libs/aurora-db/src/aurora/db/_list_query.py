@@ -92,6 +92,7 @@ def list_query_dependency(
 
     def list_query(request: Any, **values: Any) -> ListQuery:
         _refuse_unknown(request.query_params.keys(), known, offers)
+        _refuse_nul(request.query_params.multi_items())
         if values["after"] and values["before"]:
             raise ValidationError(
                 "Request validation failed",
@@ -254,6 +255,19 @@ def _refuse_unknown(
         problems.append({"pointer": f"#/query/{_escape(name)}", "detail": detail, "code": code})
     if problems:
         raise ValidationError("Request validation failed", details=problems)
+
+
+def _refuse_nul(items: Collection[tuple[str, str]]) -> None:
+    """NUL can't be stored or compared as text on PostgreSQL: refuse it here, everywhere."""
+    bad = sorted({name for name, value in items if "\x00" in value})
+    if bad:
+        raise ValidationError(
+            "Request validation failed",
+            details=[
+                {"pointer": f"#/query/{_escape(name)}", "detail": "contains a NUL character"}
+                for name in bad
+            ],
+        )
 
 
 def _order(raw: str | None, sortable: frozenset[str]) -> tuple[str, ...]:
