@@ -4,7 +4,7 @@ Two shapes, as in advanced-alchemy and SQLAlchemy itself:
 
 - *by criteria*: ``UPDATE ... SET values WHERE filters`` (or ``id IN ids``), an
   ORM-enabled statement, so instances already in the session are kept in step
-  (``synchronize_session="auto"``);
+  (see :class:`._steps.BulkExecute`);
 - *by primary key*: a list of rows, each with its key and new values, sent as one
   ``executemany`` of a Core ``UPDATE ... WHERE id = :id`` on the table. That is
   what SQLAlchemy Core users write by hand, so it costs what Core costs; it skips
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import ColumnElement, bindparam, delete, update
 
-from aurora.db._repository._steps import Execute, Operation
+from aurora.db._repository._steps import BulkExecute, Execute, Operation
 
 if TYPE_CHECKING:
     from aurora.db._repository._core import Filters, RepositoryCore
@@ -32,7 +32,6 @@ __all__ = ["delete_where", "update_rows", "update_where"]
 
 ModelT = TypeVar("ModelT")
 _ID_CHUNK = 5000  # ids per IN list: far below SQLite's and PostgreSQL's bound-parameter caps
-_SYNCHRONIZE = {"synchronize_session": "auto"}
 
 
 def update_where(
@@ -45,14 +44,15 @@ def update_where(
     """``UPDATE model SET values WHERE ...``; returns how many rows changed."""
     if not values:
         raise ValueError("update_many needs values to set")
-    assignments: dict[Any, Any] = {core.column(key): value for key, value in values.items()}
-    version = core.mapper.version_id_col
+    # Mapped attributes, not table columns, so the session can evaluate the statement.
+    assignments: dict[Any, Any] = {core.attribute(key): value for key, value in values.items()}
+    version = core.version_attribute
     if version is not None:
         assignments.setdefault(version, version + 1)
     total = 0
     for clauses in _criteria(core, where, ids, include_deleted, "update_many"):
         statement = update(core.model).where(*clauses).values(assignments)
-        result = yield Execute(statement, None, _SYNCHRONIZE)
+        result = yield BulkExecute(statement)
         total += result.rowcount
     return total
 
@@ -99,7 +99,7 @@ def delete_where(
         return (yield from update_where(core, stamp, where, ids, include_deleted=False))
     total = 0
     for clauses in _criteria(core, where, ids, True, "delete_many"):
-        result = yield Execute(delete(core.model).where(*clauses), None, _SYNCHRONIZE)
+        result = yield BulkExecute(delete(core.model).where(*clauses))
         total += result.rowcount
     return total
 
@@ -120,7 +120,7 @@ def _criteria(
         return [clauses]
     if len(core.pk) != 1:
         raise ValueError(f"{operation}(ids=...) needs a one-column primary key")
-    key = core.column(core.pk[0])
+    key = core.attribute(core.pk[0])
     wanted = [core.identity(ident) for ident in ids]
     chunks = [wanted[i : i + _ID_CHUNK] for i in range(0, len(wanted), _ID_CHUNK)]
     return [[*clauses, key.in_(chunk)] for chunk in chunks]

@@ -159,6 +159,19 @@ class RepositoryCore(Generic[ModelT]):
             assignments[version] = version + 1
         return assignments
 
+    def attribute(self, key: str) -> Any:
+        """The mapped column attribute ``key`` (``Model.key``), or ``ValueError``."""
+        self.column(key)
+        return getattr(self.model, key)
+
+    @property
+    def version_attribute(self) -> Any:
+        """The mapped ``version_id_col`` attribute, if the model has one."""
+        version = self.mapper.version_id_col
+        if version is None:
+            return None
+        return getattr(self.model, self.mapper.get_property_by_column(version).key)
+
     def column(self, key: str) -> Any:
         """The table column behind attribute ``key``, or ``ValueError``."""
         try:
