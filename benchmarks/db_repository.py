@@ -41,7 +41,18 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
-from sqlalchemy import Engine, Index, MetaData, String, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import (
+    Engine,
+    Index,
+    MetaData,
+    String,
+    bindparam,
+    delete,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -221,9 +232,11 @@ class Bench:
     def core_update_rows(self, ids: list[uuid.UUID]) -> Callable[[], None]:
         statement = update(TABLE).where(TABLE.c.id == bindparam("b_id"))
         statement = statement.values(qty=bindparam("b_qty"))
-        params = [{"b_id": ident, "b_qty": n} for n, ident in enumerate(ids)]
+        rows = [{"id": ident, "qty": n} for n, ident in enumerate(ids)]
 
         def run() -> None:
+            # The same rows in as the repository gets; Core needs them keyed by bind name.
+            params = [{"b_id": row["id"], "b_qty": row["qty"]} for row in rows]
             with self.engine.begin() as connection:
                 connection.execute(statement, params)
 
@@ -299,7 +312,9 @@ class Bench:
         return run
 
 
-def measure_bulk_writes(bench: Bench, rows: int, repeat: int) -> list[tuple[str, float, float, str]]:
+def measure_bulk_writes(
+    bench: Bench, rows: int, repeat: int
+) -> list[tuple[str, float, float, str]]:
     """Bulk update and delete rows: medians of interleaved runs."""
     median = statistics.median
     bench.filled()

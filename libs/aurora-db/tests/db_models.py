@@ -59,14 +59,18 @@ class Tag(Base):
     uses: Mapped[int] = mapped_column("use_count", Integer, default=0)
 
 
-class Course(UUIDPrimaryKeyMixin, TimestampMixin, VersionedMixin, AuditMixin, SoftDeleteMixin, Base):
+class Course(
+    UUIDPrimaryKeyMixin, TimestampMixin, VersionedMixin, AuditMixin, SoftDeleteMixin, Base
+):
     """Soft-deletable and audited, with a nullable column to sort by and a relationship."""
 
     __tablename__ = "courses"
 
     title: Mapped[str] = mapped_column(String(100))
     level: Mapped[int | None] = mapped_column(Integer, default=None)
-    lessons: Mapped[list[Lesson]] = relationship(back_populates="course", order_by="Lesson.position")
+    lessons: Mapped[list[Lesson]] = relationship(
+        back_populates="course", order_by="Lesson.position"
+    )
 
 
 class Lesson(Base):

@@ -93,7 +93,7 @@ def test_seed_examples_run_on_postgres(tmp_path):
 
 def test_readme_repository_example_prints_what_it_says(tmp_path):
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.DOTALL)
-    (code,) = [block for block in blocks if block.startswith("# Filters, soft delete")]
+    (code,) = (block for block in blocks if block.startswith("# Filters, soft delete"))
     expected = [
         line.split("  # ", 1)[1] for line in code.splitlines() if line.lstrip().startswith("print(")
     ]

@@ -38,7 +38,9 @@ async def _courses(repo) -> None:
 def _expected(descending: bool) -> list[str]:
     rows = [(level, f"c{i:02}") for i, level in enumerate(LEVELS)]
     # Ties keep ascending id order, which is insertion order (UUIDv7): a stable sort.
-    valued = sorted((r for r in rows if r[0] is not None), key=lambda r: -r[0] if descending else r[0])
+    valued = sorted(
+        (r for r in rows if r[0] is not None), key=lambda r: -r[0] if descending else r[0]
+    )
     return [title for _, title in valued] + [title for level, title in rows if level is None]
 
 

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import httpx
 import pytest
-from conftest import SERVICE
 from db_models import Course
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -23,6 +22,8 @@ from aurora.db import (
     list_query_dependency,
 )
 from aurora.errors import PROBLEM_CONTENT_TYPE, AuroraError, to_problem
+
+SERVICE = "subject-service"  # the service the registry fixture configures
 
 courses_query = list_query_dependency(
     Course,
@@ -46,7 +47,11 @@ def _app(registry: EngineRegistry) -> FastAPI:
 
     @app.get("/query")
     def echo(query: Annotated[ListQuery, Depends(courses_query)]) -> dict[str, Any]:
-        return {"filters": [repr(f) for f in query.filters], **query.page, "order_by": query.order_by}
+        return {
+            "filters": [repr(f) for f in query.filters],
+            **query.page,
+            "order_by": query.order_by,
+        }
 
     @app.get("/courses")
     async def courses(query: Annotated[ListQuery, Depends(courses_query)]) -> dict[str, Any]:

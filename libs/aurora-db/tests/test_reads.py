@@ -137,5 +137,3 @@ async def test_list_and_count_gives_the_page_and_the_total(repo_factory):
 async def test_unknown_filter_field_is_a_value_error(repo_factory):
     with pytest.raises(ValueError, match="no column 'colour'"):
         await repo_factory(Subject).list(colour="red")
-
-

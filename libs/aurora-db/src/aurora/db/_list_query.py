@@ -96,7 +96,9 @@ def list_query_dependency(
         if values["after"] and values["before"]:
             raise ValidationError(
                 "Request validation failed",
-                details=[{"pointer": "#/query/before", "detail": "give 'after' or 'before', not both"}],
+                details=[
+                    {"pointer": "#/query/before", "detail": "give 'after' or 'before', not both"}
+                ],
             )
         chosen = [
             param.filter(values[param.name])
@@ -251,7 +253,10 @@ def _refuse_unknown(
             detail += f" (offered: {offered})"
             code = "unknown_operator"
         else:
-            detail, code = f"{name!r} is not a filter, sort or paging parameter here", "unknown_field"
+            detail, code = (
+                f"{name!r} is not a filter, sort or paging parameter here",
+                "unknown_field",
+            )
         problems.append({"pointer": f"#/query/{_escape(name)}", "detail": detail, "code": code})
     if problems:
         raise ValidationError("Request validation failed", details=problems)

@@ -178,7 +178,9 @@ def keyset_predicate(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnEl
     if len(keys) != len(values):
         raise ValueError("cursor values don't match the sort keys")
     if len({key.descending for key in keys}) == 1 and not any(key.nullable for key in keys):
-        binds = [literal(value, key.attribute.type) for key, value in zip(keys, values, strict=True)]
+        binds = [
+            literal(value, key.attribute.type) for key, value in zip(keys, values, strict=True)
+        ]
         left = tuple_(*(key.attribute for key in keys)) if len(keys) > 1 else keys[0].attribute
         right = tuple_(*binds) if len(keys) > 1 else binds[0]
         return left < right if keys[0].descending else left > right

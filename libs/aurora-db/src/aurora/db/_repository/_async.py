@@ -11,7 +11,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 
 from aurora.db._pagination import CursorPage, OrderBy, Page
 from aurora.db._repository._base import RepositoryBase
-from aurora.db._repository._core import Criterion, Read
+from aurora.db._repository._read import Criterion, Read
 from aurora.db._repository._steps import Operation
 
 __all__ = ["AsyncBaseRepository"]

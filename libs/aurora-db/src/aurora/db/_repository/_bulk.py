@@ -26,7 +26,8 @@ from sqlalchemy import ColumnElement, bindparam, delete, update
 from aurora.db._repository._steps import BulkExecute, Execute, Operation
 
 if TYPE_CHECKING:
-    from aurora.db._repository._core import Filters, RepositoryCore
+    from aurora.db._repository._core import RepositoryCore
+    from aurora.db._repository._read import Filters
 
 __all__ = ["delete_where", "update_rows", "update_where"]
 

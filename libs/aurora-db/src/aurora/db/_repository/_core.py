@@ -5,16 +5,14 @@ Every operation is a generator of :mod:`._steps`; see there for why.
 
 from __future__ import annotations
 
-import uuid
+import builtins
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Insert, Select, Table, func, insert, inspect, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapper
-from sqlalchemy.orm.interfaces import ORMOption
 
 from aurora.db._cursor import CursorCodec
 from aurora.db._errors import DatabaseError, StaleVersionError
@@ -23,38 +21,13 @@ from aurora.db._models import SoftDeleteMixin
 from aurora.db._pagination import CursorPage, OrderBy, Page, as_sequence, sort_keys
 from aurora.db._repository._bulk import delete_where, update_rows, update_where
 from aurora.db._repository._keyset import keyset_page
+from aurora.db._repository._read import PLAIN, Filters, PrimaryKey, Read
 from aurora.db._repository._steps import AddAll, Delete, Execute, Flush, Get, Operation
-from aurora.errors import NotFoundError, ValidationError
+from aurora.errors import NotFoundError
 
-__all__ = ["Criterion", "Filters", "Read", "RepositoryCore"]
+__all__ = ["RepositoryCore"]
 
 ModelT = TypeVar("ModelT")
-Criterion = ColumnElement[bool] | Filter
-"""One condition a read takes: a SQLAlchemy clause or a :class:`~aurora.db.Filter`."""
-Filters = tuple[Criterion, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Read:
-    """How a read runs: loader options, execution options, whether soft-deleted rows count."""
-
-    load: Sequence[ORMOption] = ()
-    execution_options: Mapping[str, Any] = field(default_factory=dict)
-    include_deleted: bool = False
-
-    @classmethod
-    def of(
-        cls,
-        load: ORMOption | Sequence[ORMOption] | None,
-        execution_options: Mapping[str, Any] | None,
-        include_deleted: bool,
-    ) -> Read:
-        """The options as the repositories' keyword arguments give them."""
-        loaders = () if load is None else (load,) if isinstance(load, ORMOption) else tuple(load)
-        return cls(loaders, dict(execution_options or {}), include_deleted)
-
-
-PLAIN = Read()
 _UPSERT_DIALECTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
@@ -73,9 +46,9 @@ class RepositoryCore(Generic[ModelT]):
         self.metadata = table.metadata if isinstance(table, Table) else None
         self._column_keys = {prop.key: prop.columns[0].key for prop in self.mapper.column_attrs}
         self._renames = any(attr != column for attr, column in self._column_keys.items())
-        self._pk_type = _single_python_type(self.mapper)
+        self.key = PrimaryKey.of(self.mapper, self.resource)
         soft = issubclass(model, SoftDeleteMixin)
-        self.deleted_at: Any = getattr(model, "deleted_at") if soft else None
+        self.deleted_at: Any = cast(Any, model).deleted_at if soft else None
 
     # -- statements ---------------------------------------------------------------------
 
@@ -216,26 +189,8 @@ class RepositoryCore(Generic[ModelT]):
         return found
 
     def identity(self, ident: Any) -> Any:
-        """``ident`` as the primary key's Python type: ``"0190..."`` becomes a :class:`~uuid.UUID`.
-
-        Raises:
-            ValidationError: ``ident`` can't be that type (a 422 naming the type).
-        """
-        if self._pk_type is None or isinstance(ident, self._pk_type):
-            return ident
-        try:
-            if self._pk_type is uuid.UUID and isinstance(ident, str):
-                return uuid.UUID(ident)
-            if self._pk_type is int and isinstance(ident, str):
-                return int(ident)
-        except ValueError:
-            pass
-        name = self._pk_type.__name__
-        raise ValidationError(
-            f"{self.resource} ids are {name}s, got {type(ident).__name__} {str(ident)[:40]!r}",
-            details=[{"field": self.pk[0], "message": f"must be a {name}"}],
-            context={"resource": self.resource},
-        )
+        """``ident`` as the primary key's type (see :meth:`PrimaryKey.coerce`)."""
+        return self.key.coerce(ident)
 
     def is_deleted(self, instance: Any) -> bool:
         """Whether ``instance`` is soft-deleted."""
@@ -290,7 +245,7 @@ class RepositoryCore(Generic[ModelT]):
         limit: int | None,
         offset: int | None,
         read: Read = PLAIN,
-    ) -> Operation[tuple[list[ModelT], int]]:
+    ) -> Operation[tuple[builtins.list[ModelT], int]]:
         """The page and the total in one query, the total as a ``count(*) OVER ()`` column.
 
         Both SQLite (3.25+) and PostgreSQL have window functions. Only a page past
@@ -339,7 +294,7 @@ class RepositoryCore(Generic[ModelT]):
         if self.deleted_at is None or hard:
             yield Delete(instance)
         else:
-            setattr(instance, "deleted_at", datetime.now(UTC))
+            cast(Any, instance).deleted_at = datetime.now(UTC)
         yield Flush()
         return instance
 
@@ -434,7 +389,9 @@ class RepositoryCore(Generic[ModelT]):
     ) -> Operation[int]:
         """A mapping of values: one ``UPDATE`` by criteria; rows: one ``executemany`` by key."""
         if isinstance(values, Mapping):
-            return (yield from update_where(self, values, (filters, filter_by), ids, include_deleted))
+            return (
+                yield from update_where(self, values, (filters, filter_by), ids, include_deleted)
+            )
         if filters or filter_by or ids is not None:
             raise ValueError("update_many of rows matches them by primary key: give no filter")
         return (yield from update_rows(self, values, include_deleted))
@@ -443,14 +400,3 @@ class RepositoryCore(Generic[ModelT]):
         self, filters: Filters, filter_by: Mapping[str, Any], ids: Iterable[Any] | None, hard: bool
     ) -> Operation[int]:
         return (yield from delete_where(self, (filters, filter_by), ids, hard))
-
-
-def _single_python_type(mapper: Mapper[Any]) -> type[Any] | None:
-    """The Python type of a one-column primary key, when SQLAlchemy knows it."""
-    if len(mapper.primary_key) != 1:
-        return None
-    try:
-        python_type: type[Any] = mapper.primary_key[0].type.python_type
-    except NotImplementedError:
-        return None
-    return python_type

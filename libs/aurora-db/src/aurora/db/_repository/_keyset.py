@@ -17,7 +17,8 @@ from aurora.db._pagination import CursorPage, SortKey, as_sequence, keyset_predi
 from aurora.db._repository._steps import Execute, Operation
 
 if TYPE_CHECKING:
-    from aurora.db._repository._core import Filters, Read, RepositoryCore
+    from aurora.db._repository._core import RepositoryCore
+    from aurora.db._repository._read import Filters, Read
 
 __all__ = ["keyset_page"]
 

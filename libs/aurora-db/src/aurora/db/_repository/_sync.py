@@ -11,7 +11,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 
 from aurora.db._pagination import CursorPage, OrderBy, Page
 from aurora.db._repository._base import RepositoryBase
-from aurora.db._repository._core import Criterion, Read
+from aurora.db._repository._read import Criterion, Read
 from aurora.db._repository._steps import Operation
 
 __all__ = ["BaseRepository"]
@@ -189,9 +189,7 @@ class BaseRepository(RepositoryBase[ModelT, Session]):
             StaleVersionError: ``expected_version`` is not the row's version, or the
                 row changed since it was loaded.
         """
-        return self._run(
-            self._core.update(item, {**(values or {}), **changes}, expected_version)
-        )
+        return self._run(self._core.update(item, {**(values or {}), **changes}, expected_version))
 
     def update_many(
         self,
@@ -208,9 +206,7 @@ class BaseRepository(RepositoryBase[ModelT, Session]):
         ``values`` a list of rows: each carries its primary key and its own new values
         (one ``executemany``, which bypasses the session).
         """
-        return self._run(
-            self._core.update_many(values, filters, filter_by, ids, include_deleted)
-        )
+        return self._run(self._core.update_many(values, filters, filter_by, ids, include_deleted))
 
     def delete(
         self, item: ModelT | Any, /, *, expected_version: int | None = None, hard: bool = False
@@ -273,9 +269,7 @@ class BaseRepository(RepositoryBase[ModelT, Session]):
     ) -> Page[ModelT]:
         """One offset page and the total count, in one query (primary-key order by default)."""
         read = Read.of(load, execution_options, include_deleted)
-        return self._run(
-            self._core.paginate(filters, filter_by, order_by, page, page_size, read)
-        )
+        return self._run(self._core.paginate(filters, filter_by, order_by, page, page_size, read))
 
     def paginate_keyset(
         self,
