@@ -2,6 +2,9 @@
 
 # No `from __future__ import annotations`: FastAPI resolves the route's annotations at runtime.
 
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -22,6 +25,7 @@ from aurora.db import (
     list_query_dependency,
 )
 from aurora.errors import PROBLEM_CONTENT_TYPE, AuroraError, to_problem
+from aurora.testing.process import child_python_path
 
 SERVICE = "subject-service"  # the service the registry fixture configures
 
@@ -165,3 +169,13 @@ def test_a_declared_field_must_exist():
         list_query_dependency(Course, filters={"colour": ("eq",)})
     with pytest.raises(ValueError, match="unknown filter operators"):
         list_query_dependency(Course, filters={"title": ("like",)})
+
+
+def test_importing_aurora_db_does_not_import_fastapi():
+    """FastAPI is needed only by the dependencies, built on demand (an optional extra)."""
+    code = "import sys, aurora.db; print(sorted({'fastapi', 'starlette'} & set(sys.modules)))"
+    environment = {**os.environ, "PYTHONPATH": child_python_path()}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, timeout=60
+    )
+    assert (result.returncode, result.stdout.strip()) == (0, "[]"), result.stderr
