@@ -271,7 +271,7 @@ class AsyncBaseRepository(RepositoryBase[ModelT, AsyncSession]):
         include_deleted: bool = False,
         **filter_by: Any,
     ) -> Page[ModelT]:
-        """One offset page and the total count, in one query (primary-key order by default)."""
+        """One offset page and the total count (ordered by primary key by default)."""
         read = Read.of(load, execution_options, include_deleted)
         return await self._run(
             self._core.paginate(filters, filter_by, order_by, page, page_size, read)

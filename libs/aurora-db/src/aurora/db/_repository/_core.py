@@ -173,7 +173,7 @@ class RepositoryCore(Generic[ModelT]):
         # Two rows fetched at most: enough to tell "one" from "several" without a scan.
         statement = self.select(filters, filter_by, None, read).limit(2)
         result = yield Execute(statement, None, read.execution_options)
-        found: list[ModelT] = list(result.unique().scalars().all())
+        found: list[ModelT] = list(read.rows(result).scalars().all())
         if len(found) > 1:
             raise DatabaseError(
                 f"More than one {self.resource} matches", context={"resource": self.resource}
@@ -235,7 +235,7 @@ class RepositoryCore(Generic[ModelT]):
     ) -> Operation[list[ModelT]]:
         statement = self.select(filters, filter_by, order_by, read).limit(limit).offset(offset)
         result = yield Execute(statement, None, read.execution_options)
-        return list(result.unique().scalars().all())
+        return list(read.rows(result).scalars().all())
 
     def list_and_count(
         self,
@@ -254,7 +254,7 @@ class RepositoryCore(Generic[ModelT]):
         total_column = func.count().over().label("aurora_total")
         statement = self.select(filters, filter_by, order_by, read).add_columns(total_column)
         result = yield Execute(statement.limit(limit).offset(offset), None, read.execution_options)
-        rows = result.unique().all()
+        rows: list[Any] = list(read.rows(result).all())
         if rows:
             return [row[0] for row in rows], int(rows[0][1])
         if not offset:
@@ -363,9 +363,11 @@ class RepositoryCore(Generic[ModelT]):
             raise ValueError("page and page_size start at 1")
         order = order_by if order_by is not None else self.pk
         offset = (page - 1) * page_size
-        items, total = yield from self.list_and_count(
-            filters, filter_by, order, page_size, offset, read
-        )
+        # Two queries rather than list_and_count's one: the window function makes the
+        # database visit every matching row before the LIMIT, where a plain
+        # ``ORDER BY ... LIMIT`` stops early on an index (a page-1 cost of the whole table).
+        total = yield from self.count(filters, filter_by, read)
+        items = yield from self.list(filters, filter_by, order, page_size, offset, read)
         return Page(items=items, total=total, page=page, page_size=page_size)
 
     def paginate_keyset(

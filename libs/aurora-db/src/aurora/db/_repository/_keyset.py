@@ -49,7 +49,7 @@ def keyset_page(
         statement = statement.where(keyset_predicate(walk, core.codec.decode(scope, cursor)))
     statement = statement.order_by(*(key.clause for key in walk)).limit(limit + 1)
     result = yield Execute(statement, None, read.execution_options)
-    items: list[ModelT] = list(result.unique().scalars().all())
+    items: list[ModelT] = list(read.rows(result).scalars().all())
     more, items = len(items) > limit, items[:limit]
     if backwards:
         items.reverse()

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Result
 from sqlalchemy.orm import Mapper
 from sqlalchemy.orm.interfaces import ORMOption
 
@@ -39,6 +39,14 @@ class Read:
         """The options as the repositories' keyword arguments give them."""
         loaders = () if load is None else (load,) if isinstance(load, ORMOption) else tuple(load)
         return cls(loaders, dict(execution_options or {}), include_deleted)
+
+    def rows(self, result: Result[Any]) -> Result[Any]:
+        """``result``, made unique when loader options might join a collection in.
+
+        SQLAlchemy requires it for joined eager loads; hashing every entity costs
+        about a tenth of a page otherwise, so plain reads skip it.
+        """
+        return result.unique() if self.load else result
 
 
 PLAIN = Read()
