@@ -16,7 +16,8 @@ SECRET = "test-secret-that-is-long-enough-for-hs256!"
 
 
 def _token(subject: str) -> str:
-    claims = {"sub": subject, "exp": int(time.time()) + 300, "aud": "demo-service"}
+    now = int(time.time())
+    claims = {"sub": subject, "iat": now, "exp": now + 300, "aud": "demo-service"}
     return jwt.encode(claims, SECRET, algorithm="HS256")
 
 
