@@ -9,14 +9,19 @@ sides pay for the same pragmas and connection options). For each backend:
 - a keyset walk through all 10,000 rows, 100 per page: Core rows vs plain ORM
   ``select`` vs ``repo.paginate_keyset`` (signed cursors, ORM entities);
 - one page of 100 at page 1 and at page 100: offset (``repo.paginate``, with its
-  count) vs keyset (``repo.paginate_keyset``), to show keyset cost staying flat.
+  count) vs keyset (``repo.paginate_keyset``), to show keyset cost staying flat;
+- bulk update and delete of 10,000 rows: ``repo.update_many`` (by criteria, and per
+  row by primary key in one executemany) and ``repo.delete_many`` (by ids, by
+  criteria) vs the Core statements a hand-written version would run.
 
-Each figure is the best of a few runs (ms), the two sides run alternately;
+Each figure is the best of a few runs (ms), the median for the bulk update and
+delete rows (``--repeat`` of them, default 3; the machine may be shared and busy,
+and a median is steadier there than a best), the sides run alternately;
 "ratio" is baseline time / aurora.db time, so 1.0 is parity and the target for
 bulk paths is >= 0.8. The baseline column is Core unless the note says otherwise.
 
 Run: PYTHONPATH=$(ls -d libs/*/src | paste -sd:) python benchmarks/db_repository.py
-     [--rows 10000] [--repeat 3] [--postgres URL] [--no-postgres]
+     [--rows 10000] [--repeat 3] [--postgres URL] [--no-postgres] [--bulk-only]
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import argparse
 import contextlib
 import gc
 import os
+import statistics
 import tempfile
 import time
 import uuid
@@ -35,7 +41,18 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
-from sqlalchemy import Engine, Index, MetaData, String, insert, select, tuple_
+from sqlalchemy import (
+    Engine,
+    Index,
+    MetaData,
+    String,
+    bindparam,
+    delete,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -49,6 +66,7 @@ from aurora.db import (
     database_target,
     utcnow,
 )
+from aurora.utils import uuid7
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PAGE = 100
@@ -83,23 +101,27 @@ def timed(run: Callable[[], Any]) -> float:
 
 
 def compare(
-    repeat: int, *runs: Callable[[], Any], reset: Callable[[], None] | None = None
+    repeat: int,
+    *runs: Callable[[], Any],
+    reset: Callable[[], None] | None = None,
+    summary: Callable[[list[float]], float] = min,
 ) -> list[float]:
-    """Best time of each run, taking turns so drift (a busy machine) hits all alike."""
+    """Best (or ``summary``) time of each run, taking turns so drift hits all alike."""
     times: list[list[float]] = [[] for _ in runs]
     for _ in range(repeat):
         for index, run in enumerate(runs):
             if reset is not None:
                 reset()
             times[index].append(timed(run))
-    return [min(each) for each in times]
+    return [summary(each) for each in times]
 
 
 class Bench:
     def __init__(self, engine: Engine, rows: int, repeat: int) -> None:
         self.engine, self.repeat = engine, repeat
         self.dialect = engine.dialect.name
-        self.rows = [{"name": f"item-{i:06d}", "qty": i} for i in range(rows)]
+        # Ids given, so a refill brings back the same rows (deleting by ids needs them).
+        self.rows = [{"id": uuid7(), "name": f"item-{i:06d}", "qty": i} for i in range(rows)]
 
     def settle(self) -> None:
         """Start each timed run with an empty SQLite WAL.
@@ -108,8 +130,13 @@ class Bench:
         side's commit crosses the threshold, and alternation makes that systematic.
         """
         if self.dialect == "sqlite":
-            with self.engine.connect() as connection:
-                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            # On the driver connection: aurora.db's engine begins a transaction on first
+            # use, and SQLite refuses to checkpoint inside one ("database table is locked").
+            connection = self.engine.raw_connection()
+            try:
+                connection.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                connection.close()
 
     def empty(self) -> None:
         with self.engine.begin() as connection:
@@ -196,6 +223,64 @@ class Bench:
                 cursor = page.next_cursor
                 session.expunge_all()
 
+    # -- bulk update and delete -----------------------------------------------------------
+
+    def ids(self) -> list[uuid.UUID]:
+        with self.engine.connect() as connection:
+            return list(connection.execute(select(TABLE.c.id).order_by(TABLE.c.id)).scalars())
+
+    def core_update_rows(self, ids: list[uuid.UUID]) -> Callable[[], None]:
+        statement = update(TABLE).where(TABLE.c.id == bindparam("b_id"))
+        statement = statement.values(qty=bindparam("b_qty"))
+        rows = [{"id": ident, "qty": n} for n, ident in enumerate(ids)]
+
+        def run() -> None:
+            # The same rows in as the repository gets; Core needs them keyed by bind name.
+            params = [{"b_id": row["id"], "b_qty": row["qty"]} for row in rows]
+            with self.engine.begin() as connection:
+                connection.execute(statement, params)
+
+        return run
+
+    def repo_update_rows(self, ids: list[uuid.UUID]) -> Callable[[], None]:
+        rows = [{"id": ident, "qty": n} for n, ident in enumerate(ids)]
+
+        def run() -> None:
+            with Session(self.engine) as session, session.begin():
+                assert BaseRepository(session, Item).update_many(rows) == len(rows)
+
+        return run
+
+    def core_update_where(self) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(update(TABLE).where(TABLE.c.qty >= 0).values(qty=1))
+
+    def repo_update_where(self) -> None:
+        with Session(self.engine) as session, session.begin():
+            BaseRepository(session, Item).update_many({"qty": 1}, Item.qty >= 0)
+
+    def core_delete_ids(self, ids: list[uuid.UUID]) -> Callable[[], None]:
+        def run() -> None:
+            with self.engine.begin() as connection:
+                connection.execute(delete(TABLE).where(TABLE.c.id.in_(ids)))
+
+        return run
+
+    def repo_delete_ids(self, ids: list[uuid.UUID]) -> Callable[[], None]:
+        def run() -> None:
+            with Session(self.engine) as session, session.begin():
+                assert BaseRepository(session, Item).delete_many(ids=ids) == len(ids)
+
+        return run
+
+    def core_delete_where(self) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(delete(TABLE).where(TABLE.c.qty >= 0))
+
+    def repo_delete_where(self) -> None:
+        with Session(self.engine) as session, session.begin():
+            BaseRepository(session, Item).delete_many(Item.qty >= 0)
+
     # -- offset vs keyset at depth -----------------------------------------------------------
 
     def cursor_before_page(self, number: int) -> str | None:
@@ -227,11 +312,45 @@ class Bench:
         return run
 
 
-def measure(engine: Engine, rows: int, repeat: int) -> list[tuple[str, float, float, str]]:
+def measure_bulk_writes(
+    bench: Bench, rows: int, repeat: int
+) -> list[tuple[str, float, float, str]]:
+    """Bulk update and delete rows: medians of interleaved runs."""
+    median = statistics.median
+    bench.filled()
+    ids = bench.ids()
+    core, ours = compare(
+        repeat, bench.core_update_rows(ids), bench.repo_update_rows(ids),
+        reset=bench.settle, summary=median,
+    )  # fmt: skip
+    results = [(f"update {rows:,} rows by key: update_many(rows)", core, ours, "one executemany")]
+    core, ours = compare(
+        repeat, bench.core_update_where, bench.repo_update_where, reset=bench.settle, summary=median
+    )
+    results.append((f"update {rows:,} rows: update_many(values, filter)", core, ours, "one UPDATE"))
+    core, ours = compare(
+        repeat, bench.core_delete_ids(ids), bench.repo_delete_ids(ids),
+        reset=bench.filled, summary=median,
+    )  # fmt: skip
+    results.append((f"delete {rows:,} rows: delete_many(ids=...)", core, ours, "id IN (...)"))
+    core, ours = compare(
+        repeat, bench.core_delete_where, bench.repo_delete_where, reset=bench.filled, summary=median
+    )
+    results.append((f"delete {rows:,} rows: delete_many(filter)", core, ours, "one DELETE"))
+    return results
+
+
+def measure(
+    engine: Engine, rows: int, repeat: int, bulk_only: bool = False
+) -> list[tuple[str, float, float, str]]:
     """(operation, baseline ms, repository ms, note) rows for one backend."""
     bench = Bench(engine, rows, repeat)
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
+    if bulk_only:
+        results = measure_bulk_writes(bench, rows, repeat)
+        Base.metadata.drop_all(engine)
+        return results
     results = []
     # Bulk paths get more runs: on a busy machine the server's write timings wander.
     core, ours = compare(repeat + 2, bench.core_insert, bench.repo_insert_many, reset=bench.empty)
@@ -265,6 +384,7 @@ def measure(engine: Engine, rows: int, repeat: int) -> list[tuple[str, float, fl
     results.append(
         (f"keyset (paginate_keyset): page 1 vs page {deep}", first, last, "page 1 / page N")
     )
+    results.extend(measure_bulk_writes(bench, rows, repeat))
     Base.metadata.drop_all(engine)
     return results
 
@@ -305,6 +425,7 @@ def main() -> None:
         "--postgres", default=os.environ.get("AURORA_TEST_POSTGRES_URL", DEFAULT_POSTGRES)
     )
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--bulk-only", action="store_true", help="only bulk update and delete")
     args = parser.parse_args()
     started = time.perf_counter()
     backends = [("SQLite", sqlite_engine())]
@@ -317,7 +438,9 @@ def main() -> None:
     print("|---|---|---:|---:|---:|---|")
     for name, manager in backends:
         with manager as engine:
-            for operation, baseline, ours, note in measure(engine, args.rows, args.repeat):
+            for operation, baseline, ours, note in measure(
+                engine, args.rows, args.repeat, args.bulk_only
+            ):
                 print(
                     f"| {name} | {operation} | {baseline:.1f} | {ours:.1f} | {baseline / ours:.2f} | {note} |"
                 )

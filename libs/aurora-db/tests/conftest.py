@@ -132,6 +132,10 @@ class Repo:
     async def rollback(self) -> None:
         await _maybe_await(self.session.rollback())
 
+    async def close(self) -> None:
+        """End the session (on SQLite, so another one may write)."""
+        await _maybe_await(self.session.close())
+
     async def refresh(self, instance: Any) -> None:
         await _maybe_await(self.session.refresh(instance))
 

@@ -6,9 +6,16 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from aurora.db import Base, TimestampMixin, UUIDPrimaryKeyMixin, VersionedMixin
+from aurora.db import (
+    AuditMixin,
+    Base,
+    SoftDeleteMixin,
+    TimestampMixin,
+    UUIDPrimaryKeyMixin,
+    VersionedMixin,
+)
 
 
 class Subject(UUIDPrimaryKeyMixin, TimestampMixin, VersionedMixin, Base):
@@ -50,3 +57,28 @@ class Tag(Base):
     id: Mapped[int] = mapped_column("tag_id", primary_key=True, autoincrement=False)
     label: Mapped[str] = mapped_column("tag_label", String(30), unique=True)
     uses: Mapped[int] = mapped_column("use_count", Integer, default=0)
+
+
+class Course(
+    UUIDPrimaryKeyMixin, TimestampMixin, VersionedMixin, AuditMixin, SoftDeleteMixin, Base
+):
+    """Soft-deletable and audited, with a nullable column to sort by and a relationship."""
+
+    __tablename__ = "courses"
+
+    title: Mapped[str] = mapped_column(String(100))
+    level: Mapped[int | None] = mapped_column(Integer, default=None)
+    lessons: Mapped[list[Lesson]] = relationship(
+        back_populates="course", order_by="Lesson.position"
+    )
+
+
+class Lesson(Base):
+    """The many side of :class:`Course`, loaded only when asked for."""
+
+    __tablename__ = "lessons"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    course_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("courses.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    course: Mapped[Course] = relationship(back_populates="lessons")

@@ -89,3 +89,12 @@ def test_seed_examples_run_on_postgres(tmp_path):
     with postgres_schema(prefix="aurora_db_seed") as schema:
         output = _run(code, tmp_path, AURORA_DATABASE__URL=schema.url)
     assert output.split() == ["1", "postgresql"]
+
+
+def test_readme_repository_example_prints_what_it_says(tmp_path):
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.DOTALL)
+    (code,) = (block for block in blocks if block.startswith("# Filters, soft delete"))
+    expected = [
+        line.split("  # ", 1)[1] for line in code.splitlines() if line.lstrip().startswith("print(")
+    ]
+    assert _run(code, tmp_path).splitlines() == expected

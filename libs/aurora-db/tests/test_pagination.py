@@ -112,7 +112,6 @@ async def test_tampered_cursor_is_rejected(repo_factory):
         forged,
         "not-a-cursor",
         f"{payload}.{signature}x",
-        "",
     ]
     for bad in candidates:
         with pytest.raises(InvalidCursorError) as caught:

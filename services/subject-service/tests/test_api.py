@@ -179,3 +179,69 @@ def test_the_documented_patch_body_offers_no_null_for_required_columns(
     for field in ("code", "name"):
         assert "null" not in str(properties[field]), properties[field]
     assert "required" not in schemas["SubjectUpdate"]  # every field is optional
+
+
+def test_listing_filters_by_code_and_searches_names(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    for code, name in (("MATH-1", "Algebra"), ("MATH-2", "Geometry"), ("ART-1", "Drawing")):
+        create(client, writer, code, name=name)
+
+    by_code = client.get(URL, params={"code__in": ["MATH-2", "ART-1"], "sort": "code"}).json()
+    exact = client.get(URL, params={"code": "MATH-1"}).json()
+    searched = client.get(URL, params={"q": "geo"}).json()
+
+    assert [item["code"] for item in by_code["items"]] == ["ART-1", "MATH-2"]
+    assert [item["name"] for item in exact["items"]] == ["Algebra"]
+    assert [item["code"] for item in searched["items"]] == ["MATH-2"]
+
+
+def test_listing_pages_back_with_prev_cursor(client: TestClient, writer: dict[str, str]) -> None:
+    codes = [create(client, writer, f"C-{i}")["code"] for i in range(5)]
+    params: dict[str, Any] = {"limit": 2, "sort": "-code"}
+
+    first = client.get(URL, params=params).json()
+    second = client.get(URL, params={**params, "after": first["next_cursor"]}).json()
+    back = client.get(URL, params={**params, "before": second["prev_cursor"]}).json()
+
+    assert [item["code"] for item in second["items"]] == codes[::-1][2:4]
+    assert back["items"] == first["items"]
+    assert (first["prev_cursor"], back["prev_cursor"]) == (None, None)
+
+
+def test_an_empty_cursor_is_the_first_page(client: TestClient, writer: dict[str, str]) -> None:
+    create(client, writer, "A-1")
+
+    response = client.get(URL, params={"after": ""})
+
+    assert response.status_code == 200
+    assert [item["code"] for item in response.json()["items"]] == ["A-1"]
+
+
+@pytest.mark.parametrize(
+    ("params", "pointer"),
+    [
+        ({"colour": "red"}, "#/query/colour"),
+        ({"name": "Algebra"}, "#/query/name"),  # searchable, not an equality filter
+        ({"sort": "description"}, "#/query/sort"),
+        ({"created_at__ge": "yesterday"}, "#/query/created_at__ge"),
+    ],
+)
+def test_a_filter_not_offered_is_a_422_problem(
+    client: TestClient, params: dict[str, str], pointer: str
+) -> None:
+    problem = assert_problem_response(client.get(URL, params=params), 422)
+
+    assert pointer in [error["pointer"] for error in problem["errors"]]
+
+
+def test_the_documented_listing_shows_its_filters_and_both_cursors(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    parameters = {p["name"] for p in spec["paths"][URL]["get"]["parameters"]}
+    page = spec["components"]["schemas"]["SubjectPage"]["properties"]
+
+    assert parameters == {
+        "code", "code__in", "created_at__ge", "created_at__lt", "q", "sort", "limit", "after",
+        "before",
+    }  # fmt: skip
+    assert {"next_cursor", "prev_cursor"} <= set(page)

@@ -89,7 +89,7 @@ def test_serves_subjects_from_a_fresh_directory(served: Served, tmp_path: Path) 
     ready = httpx.get(f"{served.base_url}/health/ready")
 
     assert subjects.status_code == 200
-    assert subjects.json() == {"items": [], "next_cursor": None}
+    assert subjects.json() == {"items": [], "next_cursor": None, "prev_cursor": None}
     assert ready.status_code == 200, ready.text
     assert (tmp_path / "data" / "subject-service" / "subject-service.db").is_file()
 

@@ -13,11 +13,12 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, status
 
 from aurora.app import Principal, require_scopes
+from aurora.db import ListQuery, list_query_dependency
 
 from subject_service.database import DbSession
 from subject_service.events import Events, subject_created, subject_deleted, subject_updated
 from subject_service.models import Subject
-from subject_service.repository import SortKey, SubjectRepository
+from subject_service.repository import SubjectRepository
 from subject_service.schemas import SubjectCreate, SubjectPage, SubjectRead, SubjectUpdate
 
 WRITE_SCOPE = "subjects:write"
@@ -26,6 +27,20 @@ router = APIRouter(prefix="/api/v1/subjects", tags=["subjects"])
 
 Writer = Annotated[Principal, Depends(require_scopes(WRITE_SCOPE))]
 """The caller of a write: a valid bearer token granting ``subjects:write``."""
+
+SubjectQuery = Annotated[
+    ListQuery,
+    Depends(
+        list_query_dependency(
+            Subject,
+            filters={"code": ("eq", "in"), "created_at": ("ge", "lt")},
+            search=("code", "name"),
+            sort=("code", "name", "created_at"),
+            max_limit=100,
+        )
+    ),
+]
+"""A listing's filters, order and page, from the query string (anything else is a 422)."""
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -40,16 +55,15 @@ async def create_subject(
 
 
 @router.get("")
-async def list_subjects(
-    session: DbSession,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    after: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
-    sort: Annotated[SortKey, Query(description="created (oldest first), code or name")] = "created",
-) -> SubjectPage:
-    """Page through subjects (keyset pagination: every page costs the same)."""
-    page = await SubjectRepository(session).page(sort=sort, limit=limit, after=after)
+async def list_subjects(session: DbSession, query: SubjectQuery) -> SubjectPage:
+    """Page through subjects, filtered and sorted; keyset pages both ways, each costing the same.
+
+    Without ``sort``, subjects come in creation order. Pass ``next_cursor`` as ``after``
+    for the next page and ``prev_cursor`` as ``before`` for the previous one.
+    """
+    page = await SubjectRepository(session).page(query)
     items = [SubjectRead.model_validate(item) for item in page.items]
-    return SubjectPage(items=items, next_cursor=page.next_cursor)
+    return SubjectPage(items=items, next_cursor=page.next_cursor, prev_cursor=page.prev_cursor)
 
 
 @router.get("/{subject_id}")

@@ -71,7 +71,12 @@ class SubjectRead(BaseModel):
 
 
 class SubjectPage(BaseModel):
-    """One page of ``GET /api/v1/subjects``; pass ``next_cursor`` as ``after`` for the next."""
+    """One page of ``GET /api/v1/subjects``.
+
+    Pass ``next_cursor`` as ``after`` for the next page, ``prev_cursor`` as ``before``
+    for the previous one; ``null`` when there is none.
+    """
 
     items: list[SubjectRead]
     next_cursor: str | None
+    prev_cursor: str | None = None

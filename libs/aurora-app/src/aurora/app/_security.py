@@ -33,6 +33,7 @@ from aurora.app._keys import (
 )
 from aurora.config import SecuritySettings
 from aurora.errors import AuroraError, ForbiddenError, UnauthorizedError
+from aurora.utils import set_current_actor
 
 __all__ = [
     "PRINCIPAL_SCOPE_KEY",
@@ -327,6 +328,7 @@ async def authenticate(
     """Dependency: the verified caller, or a 401 problem."""
     cached = request.scope.get(PRINCIPAL_SCOPE_KEY)
     if isinstance(cached, Principal):
+        set_current_actor(cached.subject)  # who writes, for audit columns (aurora.utils)
         return cached
     verifier = token_verifier_for(request)
     if verifier is None:
@@ -336,6 +338,7 @@ async def authenticate(
         raise InvalidTokenError("A bearer token is required", realm=verifier.realm, missing=True)
     principal = await verifier.averify(credentials.credentials)
     request.scope[PRINCIPAL_SCOPE_KEY] = principal
+    set_current_actor(principal.subject)
     return principal
 
 

@@ -22,10 +22,14 @@ from aurora.db._errors import (
     UniqueViolationError,
     translate_errors,
 )
+from aurora.db._filters import Equal, Filter, In, Range, Search
 from aurora.db._health import HealthCheck, database_check
+from aurora.db._list_query import ListQuery, list_query_dependency
 from aurora.db._models import (
     NAMING_CONVENTION,
+    AuditMixin,
     Base,
+    SoftDeleteMixin,
     TimestampMixin,
     UTCDateTime,
     UUIDPrimaryKeyMixin,
@@ -51,6 +55,7 @@ from aurora.db._settings import DatabaseSettingsLike, DatabaseTarget, EngineOpti
 __all__ = [
     "NAMING_CONVENTION",
     "AsyncBaseRepository",
+    "AuditMixin",
     "Base",
     "BaseRepository",
     "CursorCodec",
@@ -61,15 +66,22 @@ __all__ = [
     "DatabaseUnavailableError",
     "EngineOptions",
     "EngineRegistry",
+    "Equal",
+    "Filter",
     "ForeignKeyViolationError",
     "HealthCheck",
+    "In",
     "IntegrityViolationError",
     "InvalidCursorError",
+    "ListQuery",
     "OrderBy",
     "Page",
     "PendingMigrationsError",
     "PendingModelChangesError",
     "QueryTimeoutError",
+    "Range",
+    "Search",
+    "SoftDeleteMixin",
     "StaleVersionError",
     "TimestampMixin",
     "UTCDateTime",
@@ -91,6 +103,7 @@ __all__ = [
     "get_db_session",
     "get_engine",
     "get_registry",
+    "list_query_dependency",
     "read_only",
     "reset_engines",
     "translate_errors",

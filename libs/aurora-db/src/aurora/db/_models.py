@@ -12,18 +12,20 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Integer, MetaData, Uuid
+from sqlalchemy import DateTime, Dialect, Integer, MetaData, String, Uuid
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
-from aurora.utils import uuid7
+from aurora.utils import current_actor, uuid7
 
 __all__ = [
     "NAMING_CONVENTION",
+    "AuditMixin",
     "Base",
+    "SoftDeleteMixin",
     "TimestampMixin",
     "UTCDateTime",
     "UUIDPrimaryKeyMixin",
@@ -128,3 +130,32 @@ class VersionedMixin:
     """
 
     version: Mapped[int] = mapped_column(Integer(), nullable=False, default=1, sort_order=9002)
+
+
+class SoftDeleteMixin:
+    """A ``deleted_at`` timestamp: deleting sets it, and repository reads skip such rows.
+
+    Every read of a repository (``get``, ``list``, ``count``, pages, bulk updates)
+    leaves soft-deleted rows out unless given ``include_deleted=True``;
+    ``delete(..., hard=True)`` really removes a row.
+    """
+
+    deleted_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), nullable=True, default=None, index=True, sort_order=9003
+    )
+
+
+class AuditMixin:
+    """``created_by`` and ``updated_by``: who wrote the row, besides when.
+
+    Both default to :func:`aurora.utils.current_actor`, which the app's security
+    dependency sets to the caller's token subject; writes by nobody known (scripts
+    outside :func:`aurora.utils.acting_as`) leave ``None``.
+    """
+
+    created_by: Mapped[str | None] = mapped_column(
+        String(255), default=current_actor, nullable=True, sort_order=9004
+    )
+    updated_by: Mapped[str | None] = mapped_column(
+        String(255), default=current_actor, onupdate=current_actor, nullable=True, sort_order=9005
+    )

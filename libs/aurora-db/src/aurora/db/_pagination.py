@@ -13,11 +13,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, UnaryExpression, and_, inspect, literal, or_, tuple_
+from sqlalchemy import ColumnElement, UnaryExpression, and_, false, inspect, literal, or_, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import operators
 
-__all__ = ["CursorPage", "OrderBy", "Page", "SortKey", "keyset_predicate", "sort_keys"]
+__all__ = [
+    "CursorPage",
+    "OrderBy",
+    "Page",
+    "SortKey",
+    "as_sequence",
+    "keyset_predicate",
+    "sort_keys",
+]
 
 T = TypeVar("T")
 
@@ -47,33 +55,68 @@ class Page(Generic[T]):
 
 @dataclass(frozen=True, slots=True)
 class CursorPage(Generic[T]):
-    """One page of a keyset listing; pass ``next_cursor`` back to get the next one."""
+    """One page of a keyset listing.
+
+    Pass ``next_cursor`` back as ``after`` for the next page, ``prev_cursor`` as
+    ``before`` for the previous one; each is ``None`` when there is no such page.
+    """
 
     items: list[T]
     next_cursor: str | None
+    prev_cursor: str | None = None
 
     @property
     def has_more(self) -> bool:
         """Whether another page follows."""
         return self.next_cursor is not None
 
+    @property
+    def has_previous(self) -> bool:
+        """Whether a page comes before this one."""
+        return self.prev_cursor is not None
+
 
 @dataclass(frozen=True, slots=True)
 class SortKey:
-    """A mapped attribute and its direction, resolved from an :data:`OrderBy`."""
+    """A mapped attribute, its direction and where its nulls go.
+
+    Nulls sort last in both directions unless reversed (for paging backwards).
+    Both databases are told so explicitly, because their defaults differ:
+    PostgreSQL puts nulls last ascending and first descending, SQLite the opposite.
+    """
 
     attribute: InstrumentedAttribute[Any]
     descending: bool
+    nulls_first: bool = False
+
+    @property
+    def nullable(self) -> bool:
+        """Whether the column may hold nulls (only then is null placement spelled out)."""
+        return any(getattr(column, "nullable", False) for column in self.attribute.property.columns)
 
     @property
     def clause(self) -> ColumnElement[Any]:
         """The ``ORDER BY`` element."""
-        return self.attribute.desc() if self.descending else self.attribute.asc()
+        ordered = self.attribute.desc() if self.descending else self.attribute.asc()
+        if not self.nullable:
+            return ordered
+        return ordered.nulls_first() if self.nulls_first else ordered.nulls_last()
 
     @property
     def label(self) -> str:
         """The key as text, for a cursor's scope."""
         return f"{'-' if self.descending else ''}{self.attribute.key}"
+
+    def reversed(self) -> SortKey:
+        """The same key walked the other way (nulls move to the other end too)."""
+        return SortKey(self.attribute, not self.descending, not self.nulls_first)
+
+
+def as_sequence(order_by: OrderBy | Sequence[OrderBy]) -> Sequence[OrderBy]:
+    """One sort key or several, as a sequence."""
+    if isinstance(order_by, str) or not isinstance(order_by, Sequence):
+        return [order_by]
+    return order_by
 
 
 def sort_keys(
@@ -127,20 +170,39 @@ def _attribute_for(model: type[Any], element: Any) -> InstrumentedAttribute[Any]
 def keyset_predicate(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
     """``WHERE`` clause selecting rows strictly after ``values`` in ``keys`` order.
 
-    With one direction throughout it is a row comparison, ``(a, b) > (:a, :b)``,
-    which PostgreSQL answers with one index range scan; mixed directions need the
-    expanded ``a > :a OR (a = :a AND b < :b)`` form.
+    With one direction throughout and no nullable key it is a row comparison,
+    ``(a, b) > (:a, :b)``, which PostgreSQL answers with one index range scan;
+    otherwise the expanded ``a > :a OR (a = :a AND b < :b)`` form, where a
+    nullable key's nulls count as beyond every value (or before, when reversed).
     """
     if len(keys) != len(values):
         raise ValueError("cursor values don't match the sort keys")
-    binds = [literal(value, key.attribute.type) for key, value in zip(keys, values, strict=True)]
-    if len({key.descending for key in keys}) == 1:
+    if len({key.descending for key in keys}) == 1 and not any(key.nullable for key in keys):
+        binds = [
+            literal(value, key.attribute.type) for key, value in zip(keys, values, strict=True)
+        ]
         left = tuple_(*(key.attribute for key in keys)) if len(keys) > 1 else keys[0].attribute
         right = tuple_(*binds) if len(keys) > 1 else binds[0]
         return left < right if keys[0].descending else left > right
     clauses = []
     for index, key in enumerate(keys):
-        equal_prefix = [keys[i].attribute == binds[i] for i in range(index)]
-        beyond = key.attribute < binds[index] if key.descending else key.attribute > binds[index]
-        clauses.append(and_(*equal_prefix, beyond))
+        equal_prefix = [_equal(keys[i], values[i]) for i in range(index)]
+        clauses.append(and_(*equal_prefix, _beyond(key, values[index])))
     return or_(*clauses)
+
+
+def _equal(key: SortKey, value: Any) -> ColumnElement[bool]:
+    if value is None:
+        return key.attribute.is_(None)
+    return key.attribute == literal(value, key.attribute.type)
+
+
+def _beyond(key: SortKey, value: Any) -> ColumnElement[bool]:
+    """Rows strictly after ``value`` on this one key."""
+    if value is None:  # at the nulls: beyond them lie the values, or nothing
+        return key.attribute.is_not(None) if key.nulls_first else false()
+    bind = literal(value, key.attribute.type)
+    beyond = key.attribute < bind if key.descending else key.attribute > bind
+    if key.nullable and not key.nulls_first:
+        return or_(beyond, key.attribute.is_(None))
+    return beyond

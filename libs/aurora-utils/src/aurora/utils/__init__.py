@@ -1,10 +1,11 @@
 """Small, dependable building blocks every Aurora service uses.
 
-One concept per module: ids (UUIDv4/v7), files (safe file names), validation
+One concept per module: the current actor (who is acting), ids (UUIDv4/v7), files (safe file names), validation
 (email, slug, phone, URL), text (slugs, truncation, case conversion) and the
 circuit breaker that aurora-http builds on.
 """
 
+from aurora.utils._actor import acting_as, current_actor, set_current_actor
 from aurora.utils._breaker import CircuitBreaker
 from aurora.utils._circuit import CircuitOpenError, CircuitState, StateListener
 from aurora.utils._files import sanitize_filename
@@ -25,9 +26,12 @@ __all__ = [
     "CircuitState",
     "StateListener",
     "UUID7Generator",
+    "acting_as",
+    "current_actor",
     "generate_uuid",
     "generate_uuid7",
     "sanitize_filename",
+    "set_current_actor",
     "slugify",
     "to_camel_case",
     "to_kebab_case",

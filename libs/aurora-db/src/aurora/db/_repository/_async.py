@@ -6,17 +6,19 @@ import builtins
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.interfaces import ORMOption
 
 from aurora.db._pagination import CursorPage, OrderBy, Page
 from aurora.db._repository._base import RepositoryBase
+from aurora.db._repository._read import Criterion, Read
 from aurora.db._repository._steps import Operation
 
 __all__ = ["AsyncBaseRepository"]
 
 ModelT = TypeVar("ModelT")
 T = TypeVar("T")
+Load = ORMOption | Sequence[ORMOption] | None
 
 
 class AsyncBaseRepository(RepositoryBase[ModelT, AsyncSession]):
@@ -28,6 +30,11 @@ class AsyncBaseRepository(RepositoryBase[ModelT, AsyncSession]):
         class SubjectRepository(AsyncBaseRepository[Subject]):
             def __init__(self, session: AsyncSession) -> None:
                 super().__init__(session, Subject)
+
+    Every read takes ``load=`` (loader options such as ``selectinload(Model.items)``,
+    which async sessions need because they can't lazy-load), ``execution_options=``,
+    and ``include_deleted=`` (soft-deleted rows are skipped by default). Criteria are
+    SQLAlchemy clauses, :class:`~aurora.db.Filter` objects or ``column=value`` pairs.
     """
 
     async def _run(self, operation: Operation[T]) -> T:
@@ -54,36 +61,117 @@ class AsyncBaseRepository(RepositoryBase[ModelT, AsyncSession]):
         """Bulk-insert plain rows (no instances are built); returns how many."""
         return await self._run(self._core.insert_many(rows))
 
-    async def get(self, ident: Any) -> ModelT:
-        """The row with primary key ``ident``.
+    async def get(
+        self,
+        ident: Any,
+        *,
+        load: Load = None,
+        execution_options: Mapping[str, Any] | None = None,
+        include_deleted: bool = False,
+    ) -> ModelT:
+        """The row with primary key ``ident`` (a ``str`` is accepted for a UUID key).
 
         Raises:
             NotFoundError: No such row (``resource`` is the model's name).
+            ValidationError: ``ident`` can't be the key's type (422).
         """
-        return await self._run(self._core.get(ident))
+        read = Read.of(load, execution_options, include_deleted)
+        return await self._run(self._core.get(ident, read))
 
-    async def get_or_none(self, ident: Any) -> ModelT | None:
+    async def get_or_none(
+        self,
+        ident: Any,
+        *,
+        load: Load = None,
+        execution_options: Mapping[str, Any] | None = None,
+        include_deleted: bool = False,
+    ) -> ModelT | None:
         """The row with primary key ``ident``, or ``None``."""
-        return await self._run(self._core.get_or_none(ident))
+        read = Read.of(load, execution_options, include_deleted)
+        return await self._run(self._core.get_or_none(ident, read))
+
+    async def get_one(
+        self,
+        *filters: Criterion,
+        load: Load = None,
+        execution_options: Mapping[str, Any] | None = None,
+        include_deleted: bool = False,
+        **filter_by: Any,
+    ) -> ModelT:
+        """The one row matching the criteria.
+
+        Raises:
+            NotFoundError: No row matches.
+            DatabaseError: More than one does.
+        """
+        read = Read.of(load, execution_options, include_deleted)
+        return await self._run(self._core.get_one(filters, filter_by, read))
+
+    async def get_one_or_none(
+        self,
+        *filters: Criterion,
+        load: Load = None,
+        execution_options: Mapping[str, Any] | None = None,
+        include_deleted: bool = False,
+        **filter_by: Any,
+    ) -> ModelT | None:
+        """The one row matching the criteria, or ``None`` (several are a ``DatabaseError``)."""
+        read = Read.of(load, execution_options, include_deleted)
+        return await self._run(self._core.get_one_or_none(filters, filter_by, read))
 
     async def list(
         self,
-        *filters: ColumnElement[bool],
+        *filters: Criterion,
         order_by: OrderBy | Sequence[OrderBy] | None = None,
         limit: int | None = None,
         offset: int | None = None,
+        load: Load = None,
+        execution_options: Mapping[str, Any] | None = None,
+        include_deleted: bool = False,
         **filter_by: Any,
     ) -> builtins.list[ModelT]:
-        """Rows matching SQL ``filters`` and ``column=value`` pairs, in ``order_by`` order."""
-        return await self._run(self._core.list(filters, filter_by, order_by, limit, offset))
+        """Rows matching the criteria, in ``order_by`` order (nulls last)."""
+        read = Read.of(load, execution_options, include_deleted)
+        return await self._run(self._core.list(filters, filter_by, order_by, limit, offset, read))
 
-    async def count(self, *filters: ColumnElement[bool], **filter_by: Any) -> int:
+    async def list_and_count(
+        self,
+        *filters: Criterion,
+        order_by: OrderBy | Sequence[OrderBy] | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        load: Load = None,
+        execution_options: Mapping[str, Any] | None = None,
+        include_deleted: bool = False,
+        **filter_by: Any,
+    ) -> tuple[builtins.list[ModelT], int]:
+        """The rows :meth:`list` gives and how many match in all, in one query."""
+        read = Read.of(load, execution_options, include_deleted)
+        return await self._run(
+            self._core.list_and_count(filters, filter_by, order_by, limit, offset, read)
+        )
+
+    async def count(
+        self,
+        *filters: Criterion,
+        execution_options: Mapping[str, Any] | None = None,
+        include_deleted: bool = False,
+        **filter_by: Any,
+    ) -> int:
         """How many rows match."""
-        return await self._run(self._core.count(filters, filter_by))
+        read = Read.of(None, execution_options, include_deleted)
+        return await self._run(self._core.count(filters, filter_by, read))
 
-    async def exists(self, *filters: ColumnElement[bool], **filter_by: Any) -> bool:
+    async def exists(
+        self,
+        *filters: Criterion,
+        execution_options: Mapping[str, Any] | None = None,
+        include_deleted: bool = False,
+        **filter_by: Any,
+    ) -> bool:
         """Whether any row matches (stops at the first)."""
-        return await self._run(self._core.exists(filters, filter_by))
+        read = Read.of(None, execution_options, include_deleted)
+        return await self._run(self._core.exists(filters, filter_by, read))
 
     async def update(
         self,
@@ -105,9 +193,46 @@ class AsyncBaseRepository(RepositoryBase[ModelT, AsyncSession]):
             self._core.update(item, {**(values or {}), **changes}, expected_version)
         )
 
-    async def delete(self, item: ModelT | Any, /, *, expected_version: int | None = None) -> ModelT:
-        """Delete an instance (or the row with that id); returns what was deleted."""
-        return await self._run(self._core.delete(item, expected_version))
+    async def update_many(
+        self,
+        values: Mapping[str, Any] | Iterable[Mapping[str, Any]],
+        /,
+        *filters: Criterion,
+        ids: Iterable[Any] | None = None,
+        include_deleted: bool = False,
+        **filter_by: Any,
+    ) -> int:
+        """Update many rows in one statement; returns how many changed.
+
+        ``values`` a mapping: set it on the rows matching ``ids`` and/or the criteria.
+        ``values`` a list of rows: each carries its primary key and its own new values
+        (one ``executemany``, which bypasses the session).
+        """
+        return await self._run(
+            self._core.update_many(values, filters, filter_by, ids, include_deleted)
+        )
+
+    async def delete(
+        self, item: ModelT | Any, /, *, expected_version: int | None = None, hard: bool = False
+    ) -> ModelT:
+        """Delete an instance (or the row with that id); returns what was deleted.
+
+        A soft-delete model's row is only stamped ``deleted_at``, unless ``hard``.
+        """
+        return await self._run(self._core.delete(item, expected_version, hard))
+
+    async def delete_many(
+        self,
+        *filters: Criterion,
+        ids: Iterable[Any] | None = None,
+        hard: bool = False,
+        **filter_by: Any,
+    ) -> int:
+        """Delete the rows matching ``ids`` and/or the criteria; returns how many.
+
+        A soft-delete model's rows are only stamped ``deleted_at``, unless ``hard``.
+        """
+        return await self._run(self._core.delete_many(filters, filter_by, ids, hard))
 
     async def upsert(
         self,
@@ -137,28 +262,41 @@ class AsyncBaseRepository(RepositoryBase[ModelT, AsyncSession]):
 
     async def paginate(
         self,
-        *filters: ColumnElement[bool],
+        *filters: Criterion,
         page: int = 1,
         page_size: int = 50,
         order_by: OrderBy | Sequence[OrderBy] | None = None,
+        load: Load = None,
+        execution_options: Mapping[str, Any] | None = None,
+        include_deleted: bool = False,
         **filter_by: Any,
     ) -> Page[ModelT]:
         """One offset page and the total count (ordered by primary key by default)."""
-        return await self._run(self._core.paginate(filters, filter_by, order_by, page, page_size))
+        read = Read.of(load, execution_options, include_deleted)
+        return await self._run(
+            self._core.paginate(filters, filter_by, order_by, page, page_size, read)
+        )
 
     async def paginate_keyset(
         self,
-        *filters: ColumnElement[bool],
+        *filters: Criterion,
         after: str | None = None,
+        before: str | None = None,
         limit: int = 50,
         order_by: OrderBy | Sequence[OrderBy] | None = None,
+        load: Load = None,
+        execution_options: Mapping[str, Any] | None = None,
+        include_deleted: bool = False,
         **filter_by: Any,
     ) -> CursorPage[ModelT]:
-        """One keyset page after the cursor ``after``.
+        """One keyset page after the cursor ``after``, or before the cursor ``before``.
+
+        No cursor (or an empty one) is the first page.
 
         Raises:
-            InvalidCursorError: ``after`` was altered or issued for another ordering.
+            InvalidCursorError: The cursor was altered or issued for another ordering.
         """
+        read = Read.of(load, execution_options, include_deleted)
         return await self._run(
-            self._core.paginate_keyset(filters, filter_by, order_by, limit, after)
+            self._core.paginate_keyset(filters, filter_by, order_by, limit, (after, before), read)
         )
