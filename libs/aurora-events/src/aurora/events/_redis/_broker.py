@@ -103,12 +103,26 @@ class RedisBroker:
 
     @classmethod
     def from_url(
-        cls, url: str, *, prefix: str = "", maxlen: int | None = DEFAULT_MAXLEN, **options: Any
+        cls,
+        url: str,
+        *,
+        prefix: str = "",
+        maxlen: int | None = DEFAULT_MAXLEN,
+        require_durable: bool = False,
+        trim_interval: float = 1.0,
+        **options: Any,
     ) -> RedisBroker:
         """Build a broker with its own client; ``options`` go to ``Redis.from_url``."""
         options.setdefault("socket_connect_timeout", 5)
         options["decode_responses"] = False
-        broker = cls(Redis.from_url(url, **options), prefix=prefix, maxlen=maxlen, owns_client=True)
+        broker = cls(
+            Redis.from_url(url, **options),
+            prefix=prefix,
+            maxlen=maxlen,
+            owns_client=True,
+            require_durable=require_durable,
+            trim_interval=trim_interval,
+        )
         parts = urlsplit(url)
         broker.address = f"{parts.hostname or 'localhost'}:{parts.port or 6379}"
         return broker
