@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 import redis
 
+from aurora.events import Broker, MemoryBroker, RedisBroker
 from aurora.testing.server import free_port
 
-__all__ = ["REDIS_SERVER", "RedisServer", "private_redis"]
+__all__ = ["REDIS_SERVER", "RedisServer", "lose_stream", "private_redis"]
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
@@ -95,3 +96,12 @@ def private_redis(workdir: Path, *, appendonly: bool = False) -> Iterator[RedisS
         yield server
     finally:
         server.stop()
+
+
+async def lose_stream(broker: Broker, stream: str) -> None:
+    """Make ``broker`` forget ``stream`` and its groups, as a restart without AOF does."""
+    if isinstance(broker, RedisBroker):
+        await broker.client.delete(broker.key(stream))
+    else:
+        assert isinstance(broker, MemoryBroker)
+        broker.lose_everything()

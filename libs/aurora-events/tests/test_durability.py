@@ -15,15 +15,18 @@ from pathlib import Path
 
 import pytest
 from prometheus_client import CollectorRegistry
-from redis_servers import RedisServer
+from redis_servers import RedisServer, private_redis
 from sqlalchemy import String, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from aurora.config import ServiceConfig
 from aurora.errors import ServiceUnavailableError
 from aurora.events import (
+    BrokerNotDurableError,
     Consumer,
     Event,
+    EventsSettings,
     EventType,
     Inbox,
     OutboxRecord,
@@ -333,3 +336,48 @@ async def _is(value: Awaitable[int], expected: int) -> bool:
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_the_relay_refuses_a_redis_without_aof_where_durability_is_required(
+    tmp_path: Path, engine: AsyncEngine, redis_server: RedisServer
+) -> None:
+    volatile = RedisBroker.from_url(redis_server.url, require_durable=True)
+    relay = OutboxRelay(engine, volatile, registry=CollectorRegistry())
+    try:
+        with pytest.raises(BrokerNotDurableError, match="appendonly is off"):
+            await relay.start()
+    finally:
+        await volatile.close()
+    (tmp_path / "aof").mkdir()
+    with private_redis(tmp_path / "aof", appendonly=True) as server:
+        durable = RedisBroker.from_url(server.url, require_durable=True)
+        relay = OutboxRelay(engine, durable, registry=CollectorRegistry())
+        try:
+            await relay.start()
+            await relay.stop()
+            assert (await durable.persistence()).details["aof_enabled"] == "1"
+        finally:
+            await durable.close()
+
+
+@pytest.mark.parametrize(
+    ("environment", "accept", "required"),
+    [("production", False, True), ("staging", False, True), ("production", True, False)]
+    + [("development", False, False)],
+)
+async def test_durability_is_required_in_staging_and_production_unless_accepted(
+    redis_server: RedisServer, environment: str, accept: bool, required: bool
+) -> None:
+    config = ServiceConfig.model_validate(
+        {
+            "service": {"name": "durable", "environment": environment},
+            "redis": {"url": redis_server.url},
+        }
+    )
+    settings = EventsSettings(accept_volatile_broker=accept)
+    broker = RedisBroker.from_config(config, settings=settings)
+    try:
+        persistence = await broker.persistence()
+    finally:
+        await broker.close()
+    assert (persistence.durable, persistence.required) == (False, required)
