@@ -14,7 +14,9 @@ from aurora.events._broker import (
     Delivery,
     GroupInfo,
     OutgoingMessage,
+    Persistence,
     StreamEntry,
+    StreamInfo,
     dead_letter_stream,
     stream_for_type,
 )
@@ -30,8 +32,10 @@ from aurora.events._dlq import (
 )
 from aurora.events._envelope import CLOUDEVENTS_CONTENT_TYPE, Event
 from aurora.events._errors import (
+    BrokerNotDurableError,
     BrokerUnavailableError,
     EventsError,
+    GroupLostError,
     InvalidEventError,
     UnknownEventTypeError,
 )
@@ -47,13 +51,14 @@ from aurora.events._factories import (
 from aurora.events._health import broker_health_check
 from aurora.events._inbox import Inbox, InboxHandler
 from aurora.events._memory import MemoryBroker
-from aurora.events._metrics import OutboxMetrics
+from aurora.events._metrics import ConsumerMetrics, OutboxMetrics
 from aurora.events._outbox import add_to_outbox
 from aurora.events._publisher import Publisher
+from aurora.events._recover import Recovery, recover_from_outbox
 from aurora.events._redis import RedisBroker
 from aurora.events._registry import EventRegistry, EventSpec, Upcaster, default_registry
 from aurora.events._relay import OutboxLag, OutboxRelay
-from aurora.events._retry import RetryPolicy
+from aurora.events._retry import Backoff, RetryPolicy
 from aurora.events._settings import EventsSettings, create_broker
 from aurora.events._tables import InboxRecord, OutboxRecord, events_metadata, include_event_tables
 from aurora.events._types import (
@@ -69,9 +74,12 @@ from aurora.events._types import (
 
 __all__ = [
     "CLOUDEVENTS_CONTENT_TYPE",
+    "Backoff",
     "Broker",
+    "BrokerNotDurableError",
     "BrokerUnavailableError",
     "Consumer",
+    "ConsumerMetrics",
     "ConsumerStats",
     "DeadLetter",
     "Delivery",
@@ -82,6 +90,7 @@ __all__ = [
     "EventsError",
     "EventsSettings",
     "GroupInfo",
+    "GroupLostError",
     "Handler",
     "Inbox",
     "InboxHandler",
@@ -94,10 +103,13 @@ __all__ = [
     "OutboxRelay",
     "OutgoingMessage",
     "Payload",
+    "Persistence",
     "Publisher",
+    "Recovery",
     "RedisBroker",
     "RetryPolicy",
     "StreamEntry",
+    "StreamInfo",
     "SubjectCreated",
     "SubjectDeleted",
     "SubjectUpdated",
@@ -124,6 +136,7 @@ __all__ = [
     "include_event_tables",
     "list_dead_letters",
     "purge_dead_letters",
+    "recover_from_outbox",
     "replay_dead_letters",
     "replay_group",
     "stream_for_type",
