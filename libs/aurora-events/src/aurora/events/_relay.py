@@ -30,6 +30,7 @@ from aurora.events._broker import Broker, OutgoingMessage
 from aurora.events._errors import BrokerUnavailableError
 from aurora.events._metrics import OutboxMetrics
 from aurora.events._tables import outbox_table
+from aurora.events._tracing import publish_spans
 from aurora.logging import get_logger
 
 __all__ = ["OutboxLag", "OutboxRelay"]
@@ -95,6 +96,7 @@ class OutboxRelay:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._next_lag = 0.0
+        self._system = type(broker).__name__.removesuffix("Broker").lower()  # span attribute
 
     # -- one batch ----------------------------------------------------------------------
 
@@ -108,9 +110,10 @@ class OutboxRelay:
             rows = await self._lock_batch(session)
             if not rows:
                 return 0
-            await self._broker.publish(
-                [OutgoingMessage(r.stream, r.event_type, r.payload.encode()) for r in rows]
-            )
+            with publish_spans(rows, system=self._system):
+                await self._broker.publish(
+                    [OutgoingMessage(r.stream, r.event_type, r.payload.encode()) for r in rows]
+                )
             await session.execute(delete(_OUTBOX).where(_C.id.in_([r.id for r in rows])))
         self._observe(rows)
         return len(rows)
