@@ -10,6 +10,13 @@ client and server address and protocol; 5xx answers mark it an error. The
 incoming ``traceparent``/``tracestate`` (the global propagator, W3C by default)
 make it a child of the caller's span.
 
+FastAPI (0.165+) can make request spans of its own ("native telemetry"); the
+service turns that off (:data:`FASTAPI_TELEMETRY_OFF`) so a request has one server
+span, not two. Aurora's is kept because it lives in the stack's one frame (no
+extra layer, no operation spans per dependency), labels by the same route
+template as the access log and the Prometheus metrics, and leaves metrics to
+Prometheus and error logging to the error stage, which FastAPI's would duplicate.
+
 Only ``opentelemetry-api`` is used. Until a service installs an SDK provider
 (aurora-telemetry), :meth:`ServerSpans.begin` returns a shared inert object and
 the request pays one isinstance check.
@@ -27,7 +34,15 @@ from starlette.types import Scope
 
 from aurora.app.middleware._routes import UNMATCHED, route_template
 
-__all__ = ["ServerSpans"]
+__all__ = ["FASTAPI_TELEMETRY_OFF", "ServerSpans"]
+
+FASTAPI_TELEMETRY_OFF: Any = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+}
+"""``FastAPI(telemetry=...)``: its own spans, OpenTelemetry metrics and logs off."""
 
 
 class _NoSpan:
