@@ -22,6 +22,7 @@ def test_spans_outside_a_capture_are_not_recorded() -> None:
         pass
     with tracer.start_as_current_span("unseen") as span:
         assert not span.is_recording()
+        assert not span.get_span_context().is_valid  # as with no SDK at all
 
 
 def test_nested_captures_see_only_their_own_spans() -> None:

@@ -4,8 +4,9 @@ One logical call is an ``INTERNAL`` span (``{METHOD} {service}``) with one
 ``CLIENT`` span per attempt under it, as the HTTP semantic conventions ask for
 resent requests (``http.request.resend_count`` on the second and later). Retries
 (with reason and delay) and circuit-breaker refusals are events on the logical
-span. Each recorded attempt sends its own ``traceparent`` (replacing any the call
-was given), so the callee's server span is the child of that attempt.
+span. Each attempt sends its own ``traceparent`` (replacing any the call was
+given; an unsampled one says so in its flags), so the callee's server span is the
+child of that attempt.
 
 Without an SDK (nothing recording) there are no spans, but an inbound
 ``traceparent`` from ``propagation_context`` still is not forwarded unchanged:
@@ -101,8 +102,7 @@ class CallSpans:
             request.method, context=self._context, kind=SpanKind.CLIENT, attributes=attributes
         )
         self._attempt = span
-        if span.is_recording():  # unrecorded: what propagation put there stays
-            propagate.inject(request.headers, context=trace.set_span_in_context(span))
+        propagate.inject(request.headers, context=trace.set_span_in_context(span))
 
     def answered(self, status: int) -> None:
         """End the attempt with the response's status (4xx and 5xx are client errors)."""

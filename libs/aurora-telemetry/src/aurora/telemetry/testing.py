@@ -1,13 +1,14 @@
 """``capture_spans()``: the spans a block of code finished, for assertions in tests.
 
 OpenTelemetry lets a process install its tracer provider once, and instrumented
-code caches the tracers it got from it; a per-test provider is therefore not an
-option. The first capture installs one process-wide SDK provider whose sampler
-records only while a capture is open, and whose exporter appends each finished
-span, synchronously, to the innermost open capture (the way
-``aurora.logging.testing.capture_logs`` collects lines). Outside a capture spans
-are dropped at the sampler, so they cost little and stamp no trace ids on logs,
-and tests stay independent of each other whatever their order.
+code caches the tracers it got from it, so a provider per test is not an option.
+The first capture installs one process-wide provider that switches per call:
+while a capture is open its tracers are the SDK's (always sampling, every
+finished span appended synchronously to the innermost capture, the way
+``aurora.logging.testing.capture_logs`` collects lines); otherwise they behave
+exactly like opentelemetry-api's no-op tracer. Code under test therefore sees
+"no SDK" outside a capture, whatever ran before it: no ids on log lines, no
+``traceparent`` written, and tests stay independent in any order.
 """
 
 from __future__ import annotations
@@ -18,50 +19,16 @@ from contextlib import contextmanager
 from typing import Any
 
 from opentelemetry import trace
-from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
-from opentelemetry.sdk.trace.sampling import (
-    ALWAYS_ON,
-    Decision,
-    ParentBased,
-    Sampler,
-    SamplingResult,
-)
-from opentelemetry.trace import Link, SpanKind
-from opentelemetry.util.types import Attributes
 
 __all__ = ["capture_spans"]
 
 _CAPTURES: list[list[ReadableSpan]] = []
 _LOCK = threading.Lock()
+_NO_OP = trace.NoOpTracer()
 _installed = False
-
-
-class _CaptureSampler(Sampler):
-    """Parent-based always-on while a capture is open; drop otherwise."""
-
-    _inner = ParentBased(ALWAYS_ON)
-
-    def should_sample(
-        self,
-        parent_context: Context | None,
-        trace_id: int,
-        name: str,
-        kind: SpanKind | None = None,
-        attributes: Attributes = None,
-        links: Sequence[Link] | None = None,
-        trace_state: Any = None,
-    ) -> SamplingResult:
-        if not _CAPTURES:
-            return SamplingResult(Decision.DROP)
-        return self._inner.should_sample(
-            parent_context, trace_id, name, kind, attributes, links, trace_state
-        )
-
-    def get_description(self) -> str:
-        return "AuroraCaptureSampler"
 
 
 class _CaptureExporter(SpanExporter):
@@ -72,22 +39,44 @@ class _CaptureExporter(SpanExporter):
         return SpanExportResult.SUCCESS
 
 
+class _SwitchingTracer(trace.Tracer):
+    """The SDK's tracer while a capture is open, the API's no-op tracer otherwise."""
+
+    def __init__(self, sdk: trace.Tracer) -> None:
+        self._sdk = sdk
+
+    def _current(self) -> trace.Tracer:
+        return self._sdk if _CAPTURES else _NO_OP
+
+    def start_span(self, *args: Any, **kwargs: Any) -> trace.Span:
+        return self._current().start_span(*args, **kwargs)
+
+    def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
+        return self._current().start_as_current_span(*args, **kwargs)
+
+
+class _SwitchingProvider(trace.TracerProvider):
+    def __init__(self) -> None:
+        self._sdk = TracerProvider(resource=Resource.create({"service.name": "aurora-tests"}))
+        self._sdk.add_span_processor(SimpleSpanProcessor(_CaptureExporter()))
+
+    def get_tracer(self, *args: Any, **kwargs: Any) -> trace.Tracer:
+        return _SwitchingTracer(self._sdk.get_tracer(*args, **kwargs))
+
+
 def _install() -> None:
     global _installed
-    if _installed:
-        return
-    current = trace.get_tracer_provider()
-    if isinstance(current, trace.ProxyTracerProvider):
-        provider = TracerProvider(
-            sampler=_CaptureSampler(), resource=Resource.create({"service.name": "aurora-tests"})
-        )
-        provider.add_span_processor(SimpleSpanProcessor(_CaptureExporter()))
-        trace.set_tracer_provider(provider)
-    elif isinstance(current, TracerProvider):
-        current.add_span_processor(SimpleSpanProcessor(_CaptureExporter()))
-    else:
-        raise RuntimeError(f"capture_spans needs the OpenTelemetry SDK's provider, not {current!r}")
-    _installed = True
+    with _LOCK:
+        if _installed:
+            return
+        current = trace.get_tracer_provider()
+        if isinstance(current, trace.ProxyTracerProvider):
+            trace.set_tracer_provider(_SwitchingProvider())
+        elif isinstance(current, TracerProvider):  # a real one installed: listen to it too
+            current.add_span_processor(SimpleSpanProcessor(_CaptureExporter()))
+        else:
+            raise RuntimeError(f"capture_spans needs the OpenTelemetry SDK, not {current!r}")
+        _installed = True
 
 
 @contextmanager
