@@ -44,7 +44,11 @@ SPANS = 20_000
 def bare_app(*, native_telemetry: bool = False) -> Any:
     from fastapi import FastAPI
 
-    app = FastAPI() if native_telemetry else FastAPI(telemetry={"tracing": False, "metrics": False, "logs": False})
+    app = (
+        FastAPI()
+        if native_telemetry
+        else FastAPI(telemetry={"tracing": False, "metrics": False, "logs": False})
+    )
 
     @app.get("/ping")
     async def ping() -> dict[str, str]:
@@ -205,9 +209,13 @@ def main() -> None:
             if name != "span_us":
                 print(f"| tracing {setting} | {name} | {value:,.0f} | {value / bare:.2f}x |")
     cost_us = (1 / on["aurora"] - 1 / off["aurora"]) * 1e6
-    print(f"\naurora traced vs untraced: {on['aurora'] / off['aurora']:.2f}x "
-          f"({cost_us:.1f} us more CPU per request, one server span)")
-    print(f"one server-like span (start, attributes, end, batch, OTLP encode): {on['span_us']:.1f} us")
+    print(
+        f"\naurora traced vs untraced: {on['aurora'] / off['aurora']:.2f}x "
+        f"({cost_us:.1f} us more CPU per request, one server span)"
+    )
+    print(
+        f"one server-like span (start, attributes, end, batch, OTLP encode): {on['span_us']:.1f} us"
+    )
 
 
 if __name__ == "__main__":

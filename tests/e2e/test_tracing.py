@@ -81,9 +81,7 @@ def test_one_trace_from_the_request_to_the_consumer(
     assert created.status_code == 201, created.text
 
     server = one(
-        receiver.wait_for(
-            lambda spans: any(s.name == "POST /api/v1/subjects" for s in spans)
-        ),
+        receiver.wait_for(lambda spans: any(s.name == "POST /api/v1/subjects" for s in spans)),
         "subject-service",
         "POST /api/v1/subjects",
         "SERVER",
@@ -97,7 +95,11 @@ def test_one_trace_from_the_request_to_the_consumer(
     )
     traced = [s for s in spans if s.trace_id == trace_id]
 
-    insert = [s for s in traced if s.kind == "CLIENT" and s.attributes.get("db.operation.name") == "INSERT"]
+    insert = [
+        s
+        for s in traced
+        if s.kind == "CLIENT" and s.attributes.get("db.operation.name") == "INSERT"
+    ]
     assert any(s.service == "subject-service" for s in insert), "the subject's INSERT"
     create = one(traced, "subject-service", "create aurora.subject", "PRODUCER")
     publish = one(traced, "subject-service", "publish aurora.subject", "PRODUCER")

@@ -17,13 +17,17 @@ def test_a_statement_is_a_client_span_with_the_database_conventions(
 ) -> None:
     engine = build_engine(database_target(db_url))
     try:
-        with capture_spans() as spans:
-            with trace.get_tracer("test").start_as_current_span("request") as parent:
-                with engine.connect() as connection:
-                    connection.execute(text("SELECT :n AS answer"), {"n": 42})
+        with (
+            capture_spans() as spans,
+            trace.get_tracer("test").start_as_current_span("request") as parent,
+            engine.connect() as connection,
+        ):
+            connection.execute(text("SELECT :n AS answer"), {"n": 42})
     finally:
         engine.dispose()
-    [span] = [span for span in spans if span.kind is SpanKind.CLIENT and "answer" in str(span.attributes)]
+    [span] = [
+        span for span in spans if span.kind is SpanKind.CLIENT and "answer" in str(span.attributes)
+    ]
     attributes = dict(span.attributes or {})
     assert span.parent is not None and span.parent.span_id == parent.get_span_context().span_id
     assert span.name.startswith("SELECT")
@@ -36,10 +40,10 @@ async def test_async_engines_keep_the_callers_span_as_parent(db_url: str) -> Non
     """SQLAlchemy runs async drivers through greenlets; the context must cross them."""
     engine = build_async_engine(database_target(db_url))
     try:
-        with capture_spans() as spans:
-            with trace.get_tracer("test").start_as_current_span("request") as parent:
-                async with engine.connect() as connection:
-                    await connection.execute(text("SELECT 1 AS probe"))
+        tracer = trace.get_tracer("test")
+        with capture_spans() as spans, tracer.start_as_current_span("request") as parent:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1 AS probe"))
     finally:
         await engine.dispose()
     [span] = [span for span in spans if "probe" in str(span.attributes)]
@@ -49,9 +53,8 @@ async def test_async_engines_keep_the_callers_span_as_parent(db_url: str) -> Non
 def test_a_failing_statement_marks_its_span_failed(db_url: str) -> None:
     engine = build_engine(database_target(db_url))
     try:
-        with capture_spans() as spans, engine.connect() as connection:
-            with pytest.raises(DBAPIError):
-                connection.execute(text("SELECT * FROM no_such_table_for_tracing"))
+        with capture_spans() as spans, engine.connect() as connection, pytest.raises(DBAPIError):
+            connection.execute(text("SELECT * FROM no_such_table_for_tracing"))
     finally:
         engine.dispose()
     [span] = [span for span in spans if "no_such_table" in str(span.attributes)]

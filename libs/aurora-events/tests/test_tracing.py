@@ -74,7 +74,11 @@ async def test_the_trace_runs_from_staging_to_the_handler(db_engine: AsyncEngine
     assert [link.context.span_id for link in process.links] == [create.context.span_id]
     assert seen == [process.context]  # the handler runs inside the consumer span
     version, sent_trace, sent_parent, flags = str(payload["traceparent"]).split("-")
-    assert (version, sent_trace, sent_parent) == ("00", f"{trace_id:032x}", f"{create.context.span_id:016x}")
+    assert (version, sent_trace, sent_parent) == (
+        "00",
+        f"{trace_id:032x}",
+        f"{create.context.span_id:016x}",
+    )
     assert int(flags, 16) & 1  # sampled
     assert dict(process.attributes or {})["messaging.destination.name"] == "aurora.subject"
 

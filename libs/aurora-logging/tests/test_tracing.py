@@ -13,9 +13,9 @@ from aurora.telemetry.testing import capture_spans
 
 
 def test_a_line_inside_a_span_carries_its_ids() -> None:
-    with capture_spans(), capture_logs() as events:
-        with trace.get_tracer("test").start_as_current_span("work") as span:
-            get_logger("orders").info("order_placed")
+    tracer = trace.get_tracer("test")
+    with capture_spans(), capture_logs() as events, tracer.start_as_current_span("work") as span:
+        get_logger("orders").info("order_placed")
     ids = span.get_span_context()
     assert events[0]["trace_id"] == format(ids.trace_id, "032x")
     assert events[0]["span_id"] == format(ids.span_id, "016x")
@@ -28,9 +28,9 @@ def test_a_line_outside_any_span_has_no_ids() -> None:
 
 
 def test_an_explicit_trace_id_is_kept() -> None:
-    with capture_spans(), capture_logs() as events:
-        with trace.get_tracer("test").start_as_current_span("work"):
-            get_logger().info("relayed", trace_id="from-elsewhere")
+    tracer = trace.get_tracer("test")
+    with capture_spans(), capture_logs() as events, tracer.start_as_current_span("work"):
+        get_logger().info("relayed", trace_id="from-elsewhere")
     assert events[0]["trace_id"] == "from-elsewhere"
     assert "span_id" not in events[0]
 
@@ -40,10 +40,9 @@ def test_the_line_writer_fast_path_writes_the_same_ids() -> None:
     setup_logging("orders", fmt="json", stream=stream)
     try:
         writer = LineWriter("request", logger="orders.access")
-        with capture_spans():
-            with trace.get_tracer("test").start_as_current_span("work"):
-                writer.write("info", {"status": 200})
-                get_logger("orders.access").info("request", status=200)
+        with capture_spans(), trace.get_tracer("test").start_as_current_span("work"):
+            writer.write("info", {"status": 200})
+            get_logger("orders.access").info("request", status=200)
     finally:
         reset_logging()
     fast, slow = (json.loads(line) for line in stream.getvalue().splitlines())

@@ -51,8 +51,7 @@ def test_otel_variables_win_over_the_services_identity(monkeypatch: pytest.Monke
     assert resource.attributes["service.version"] == "1.0.0"
 
 
-SERVICE_PROCESS = textwrap.dedent(
-    """
+SERVICE_PROCESS = textwrap.dedent("""
     import asyncio
     from opentelemetry import trace
     from aurora.config import get_config
@@ -70,8 +69,7 @@ SERVICE_PROCESS = textwrap.dedent(
         pass
     for hook in reversed(hooks.shutdown):
         asyncio.run(hook())
-    """
-)
+    """)
 
 
 def test_a_configured_service_exports_what_is_queued_at_shutdown(receiver: OtlpReceiver) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 from aurora.app import Service, create_service
 from aurora.config import ServiceConfig, get_config
 from aurora.events import Broker
-from aurora.telemetry import install_tracing
 from aurora.logging import get_logger
+from aurora.telemetry import install_tracing
 
 from subject_service.database import install_database
 from subject_service.events import install_events

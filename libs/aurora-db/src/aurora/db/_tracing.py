@@ -49,7 +49,12 @@ def instrument_engine(engine: Engine, url: URL) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _start(
-        connection: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+        connection: Connection,
+        cursor: Any,
+        statement: str,
+        parameters: Any,
+        context: Any,
+        many: bool,
     ) -> None:
         if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
             return

@@ -80,9 +80,7 @@ def _context_of(attributes: dict[str, Any]) -> Context | None:
 
 
 @contextmanager
-def publish_spans(
-    records: Sequence[Any], *, system: str
-) -> Iterator[None]:
+def publish_spans(records: Sequence[Any], *, system: str) -> Iterator[None]:
     """One ``publish`` span per relayed outbox row (``stream``, ``event_type``, ``payload``)."""
     if _tracing_off():
         yield

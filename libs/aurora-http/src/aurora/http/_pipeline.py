@@ -30,7 +30,6 @@ from aurora.http._budget import RetryBudget
 from aurora.http._errors import deadline_error, error_for_failure, misconfigured_error
 from aurora.http._metrics import ServiceMetrics
 from aurora.http._propagation import DEADLINE_HEADER
-from aurora.http._tracing import call_spans
 from aurora.http._retry import (
     IDEMPOTENCY_KEY_HEADER,
     KEYED_METHODS,
@@ -42,6 +41,7 @@ from aurora.http._retry import (
     outcome_for_status,
     parse_retry_after,
 )
+from aurora.http._tracing import call_spans
 from aurora.logging import get_logger
 from aurora.utils import CircuitBreaker, CircuitOpenError
 

@@ -9,6 +9,7 @@ text forms (32 and 16 lowercase hex digits), as trace backends search for them.
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import Any
 
 from opentelemetry import trace
@@ -17,7 +18,7 @@ from structlog.typing import EventDict, WrappedLogger
 __all__ = ["add_trace_ids", "stamp_trace_ids"]
 
 
-def stamp_trace_ids(fields: dict[str, Any]) -> None:
+def stamp_trace_ids(fields: MutableMapping[str, Any]) -> None:
     """Add the current sampled span's ids to ``fields``, unless it has its own."""
     context = trace.get_current_span().get_span_context()
     if context.trace_flags.sampled and "trace_id" not in fields:

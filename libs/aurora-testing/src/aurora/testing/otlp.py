@@ -90,7 +90,9 @@ def decode_spans(body: bytes) -> list[ReceivedSpan]:
                         kind=_KINDS.get(span.kind, str(span.kind)),
                         attributes=_attributes(span.attributes),
                         resource=resource,
-                        links=tuple((link.trace_id.hex(), link.span_id.hex()) for link in span.links),
+                        links=tuple(
+                            (link.trace_id.hex(), link.span_id.hex()) for link in span.links
+                        ),
                         events=tuple(event.name for event in span.events),
                         status_code=span.status.code,
                         scope=scope_spans.scope.name,

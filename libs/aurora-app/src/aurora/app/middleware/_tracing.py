@@ -129,7 +129,10 @@ class ServerSpans:
         }
         parent = propagate.extract(headers)
         span = self._tracer.start_span(
-            scope["method"], context=parent, kind=SpanKind.SERVER, attributes=_attributes(scope, headers)
+            scope["method"],
+            context=parent,
+            kind=SpanKind.SERVER,
+            attributes=_attributes(scope, headers),
         )
         return _ServerSpan(span, scope)
 
