@@ -27,7 +27,7 @@ from aurora.testing.process import child_env
 from aurora.testing.server import free_port
 from aurora.testing.tokens import TokenFactory
 
-START_TIMEOUT = 30.0
+START_TIMEOUT = 90.0  # two cold interpreters importing the whole chassis on a busy machine
 WAIT_TIMEOUT = 15.0
 BREAKER_OPEN_SECONDS = 1.0
 T = TypeVar("T")

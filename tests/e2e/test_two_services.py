@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from platform_processes import (
+from e2e.platform_processes import (
     Platform,
     ServiceProcess,
     eventually,
