@@ -127,7 +127,7 @@ class ServerSpans:
         headers = {
             name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
         }
-        parent = propagate.extract(headers)
+        parent = propagate.extract(headers) if "traceparent" in headers else None
         span = self._tracer.start_span(
             scope["method"],
             context=parent,
