@@ -35,6 +35,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from app_overhead import drive  # the same in-process driver and request
+
 REQUESTS = 5_000
 ROUNDS = 5
 CHILDREN_PER_SETTING = 2
@@ -76,45 +78,6 @@ def aurora_app() -> Any:
         return {"status": "ok"}
 
     return service.app
-
-
-async def drive(app: Any, requests: int) -> float:
-    """Requests per CPU second calling ``app`` directly."""
-    template = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/ping",
-        "raw_path": b"/ping",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"host", b"bench"), (b"user-agent", b"bench/1.0")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-        "state": {},
-    }
-    request_message = {"type": "http.request", "body": b"", "more_body": False}
-
-    async def receive() -> dict[str, Any]:
-        return request_message
-
-    statuses: list[int] = []
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            statuses.append(message["status"])
-
-    for _ in range(200):  # warm up: build the middleware stack, fill caches
-        await app(dict(template), receive, send)
-    statuses.clear()
-    start = time.process_time()
-    for _ in range(requests):
-        await app(dict(template), receive, send)
-    elapsed = time.process_time() - start
-    assert statuses == [200] * requests, set(statuses)
-    return requests / elapsed
 
 
 def install_tracing() -> Any:
