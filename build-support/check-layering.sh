@@ -16,6 +16,8 @@ probes=(
   "libs/aurora-config/src/aurora/config aurora.db config-below-db"
   "libs/aurora-app/src/aurora/app aurora.db app-never-imports-db"
   "libs/aurora-app/src/aurora/app aurora.http app-never-imports-http"
+  "libs/aurora-app/src/aurora/app aurora.telemetry app-never-imports-telemetry"
+  "libs/aurora-telemetry/src/aurora/telemetry aurora.db telemetry-below-db"
   "libs/aurora-db/src/aurora/db aurora.testing only-tests-import-testing"
   "services/subject-service/src/subject_service catalog_service services-never-import-services"
 )

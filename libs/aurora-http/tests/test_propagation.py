@@ -53,14 +53,18 @@ async def test_traceparent_passed_by_the_caller_arrives(
     assert upstream.hits[0].headers["traceparent"] == TRACEPARENT
 
 
-async def test_inbound_trace_context_is_forwarded(
+async def test_inbound_trace_context_is_forwarded_with_a_fresh_parent_id(
     client: ServiceClient, upstream: Upstream
 ) -> None:
     inbound = {"Traceparent": TRACEPARENT, "tracestate": "vendor=1", "X-Other": "no"}
     with propagation_context(inbound):
         await client.get("/x")
     headers = upstream.hits[0].headers
-    assert (headers["traceparent"], headers["tracestate"]) == (TRACEPARENT, "vendor=1")
+    version, trace_id, parent_id, flags = headers["traceparent"].split("-")
+    # W3C Trace Context: same trace and flags, but this hop's own parent-id.
+    assert (version, trace_id, flags) == ("00", TRACEPARENT.split("-")[1], "01")
+    assert parent_id not in (TRACEPARENT.split("-")[2], "0" * 16)
+    assert headers["tracestate"] == "vendor=1"
     assert "x-other" not in headers
 
 

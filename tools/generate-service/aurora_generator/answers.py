@@ -38,7 +38,7 @@ __all__ = [
 
 ANSWERS_FILE = ".aurora-template.yml"
 
-BASE_LIBS = ("app", "config", "errors", "logging")
+BASE_LIBS = ("app", "config", "errors", "logging", "telemetry")
 """Libs every service uses: the chassis itself."""
 
 LIB_CHOICES: dict[str, str] = {

@@ -30,7 +30,9 @@ MAX_NAME_LENGTH = 50
 
 _KEBAB = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 
-_AURORA_LIBS = ("app", "config", "db", "errors", "events", "http", "logging", "testing", "utils")
+_AURORA_LIBS = (
+    "app", "config", "db", "errors", "events", "http", "logging", "telemetry", "testing", "utils"
+)  # fmt: skip
 
 # Top-level modules of the monorepo's resolve: a service package named like one would shadow it.
 _THIRD_PARTY_MODULES = frozenset(

@@ -9,6 +9,7 @@ from typing import Any
 from aurora.app import Service, create_service
 from aurora.config import ServiceConfig, get_config
 from aurora.events import Broker
+from aurora.telemetry import install_tracing
 
 from catalog_service.clients import install_clients
 from catalog_service.database import install_database
@@ -43,6 +44,7 @@ def build_service(
     config = config if config is not None else load_config()
     settings = settings if settings is not None else Settings()
     service = create_service(SERVICE_NAME, config)
+    install_tracing(service, config)  # off unless OTEL_EXPORTER_OTLP_ENDPOINT is set
     install_database(service, config, migrate=settings.migrate_on_startup)
     install_events(service, config, group=settings.consumer_group, broker=broker)
     install_clients(service, config, settings)

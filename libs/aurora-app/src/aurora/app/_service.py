@@ -35,6 +35,7 @@ from aurora.app._runner import serve
 from aurora.app._security import TokenVerifier
 from aurora.app._settings import AppSettings
 from aurora.app._stack import StackParts, access_log_for, build_middleware
+from aurora.app.middleware._tracing import FASTAPI_TELEMETRY_OFF
 from aurora.config import ServiceConfig, get_config
 from aurora.errors import AuroraError
 from aurora.logging import setup_logging
@@ -115,6 +116,7 @@ class Service:
             version=section.version,
             description=section.description,
             lifespan=self.lifecycle.lifespan,
+            telemetry=FASTAPI_TELEMETRY_OFF,  # the stack makes the server spans
             middleware=build_middleware(self.settings, parts),
             exception_handlers=_exception_handlers() if self.settings.error_handling else None,
             docs_url="/docs" if docs else None,

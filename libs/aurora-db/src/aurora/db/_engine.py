@@ -20,6 +20,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from aurora.db._settings import DatabaseTarget, EngineOptions
+from aurora.db._tracing import instrument_engine
 from aurora.logging import get_logger
 
 __all__ = ["SQLITE_BEGIN_OPTION", "build_async_engine", "build_engine", "read_only"]
@@ -109,6 +110,7 @@ def _install_listeners(engine: Engine, url: URL, options: EngineOptions, name: s
         _install_sqlite_pragmas(engine, options, wal=_sqlite_file(url) is not None)
     if options.slow_query_ms is not None:
         _install_slow_query_log(engine, options.slow_query_ms, name)
+    instrument_engine(engine, url)
 
 
 def _install_sqlite_pragmas(engine: Engine, options: EngineOptions, *, wal: bool) -> None:

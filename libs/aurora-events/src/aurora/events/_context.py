@@ -13,6 +13,7 @@ from types import TracebackType
 from pydantic import BaseModel
 
 from aurora.events._envelope import HANDLED, Event
+from aurora.events._tracing import ConsumerSpan
 from aurora.logging import bind_correlation_id
 
 __all__ = ["current_event", "handling"]
@@ -32,17 +33,19 @@ class handling:  # noqa: N801 - reads like the function-style context manager it
     the generator machinery was a measurable share of the consumer's overhead.
     """
 
-    __slots__ = ("_event", "_payload", "_scope", "_token")
+    __slots__ = ("_event", "_payload", "_scope", "_span", "_token")
 
     def __init__(self, event: Event, payload: BaseModel | None = None) -> None:
         self._event = event
         self._payload = payload
         self._scope = bind_correlation_id(event.correlation_id or event.id)
         self._token: Token[tuple[Event, BaseModel | None] | None] | None = None
+        self._span = ConsumerSpan(event)
 
     def __enter__(self) -> Event:
         self._token = HANDLED.set((self._event, self._payload))
         self._scope.__enter__()
+        self._span.__enter__()
         return self._event
 
     def __exit__(
@@ -51,6 +54,7 @@ class handling:  # noqa: N801 - reads like the function-style context manager it
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        self._span.__exit__(exc_type, exc, traceback)
         self._scope.__exit__(exc_type, exc, traceback)
         if self._token is not None:
             HANDLED.reset(self._token)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from aurora.events._broker import encode
 from aurora.events._envelope import Event
 from aurora.events._tables import OutboxRecord
+from aurora.events._tracing import with_trace_context
 
 __all__ = ["add_to_outbox", "aggregate_key"]
 
@@ -54,6 +55,7 @@ def add_to_outbox(
     batch = [events] if isinstance(events, Event) else list(events)
     records = []
     for item in batch:
+        item = with_trace_context(item, stream)  # the staging request's trace, carried along
         message = encode(item, stream)
         record = OutboxRecord(
             event_id=item.id,

@@ -39,6 +39,7 @@ from aurora.events._loss import BrokerWatch
 from aurora.events._metrics import OutboxMetrics
 from aurora.events._retention import mark_published, purge_published, requeue_published
 from aurora.events._tables import outbox_table
+from aurora.events._tracing import publish_spans
 from aurora.logging import get_logger
 
 __all__ = ["OutboxLag", "OutboxRelay"]
@@ -113,6 +114,7 @@ class OutboxRelay:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._next_lag = 0.0
+        self._system = type(broker).__name__.removesuffix("Broker").lower()  # span attribute
 
     # -- one batch ----------------------------------------------------------------------
 
@@ -126,9 +128,10 @@ class OutboxRelay:
             rows = await self._lock_batch(session)
             if not rows:
                 return 0
-            ids = await self._broker.publish(
-                [OutgoingMessage(r.stream, r.event_type, r.payload.encode()) for r in rows]
-            )
+            with publish_spans(rows, system=self._system):
+                ids = await self._broker.publish(
+                    [OutgoingMessage(r.stream, r.event_type, r.payload.encode()) for r in rows]
+                )
             now = datetime.now(UTC)
             await mark_published(session, [r.id for r in rows], now)
         for row, message_id in zip(rows, ids, strict=True):

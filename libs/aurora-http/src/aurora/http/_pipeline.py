@@ -41,6 +41,7 @@ from aurora.http._retry import (
     outcome_for_status,
     parse_retry_after,
 )
+from aurora.http._tracing import call_spans
 from aurora.logging import get_logger
 from aurora.utils import CircuitBreaker, CircuitOpenError
 
@@ -98,6 +99,7 @@ class Call:
         "_method",
         "_retryable_method",
         "_skipped",
+        "_spans",
         "attempt",
         "deadline",
         "pipeline",
@@ -127,6 +129,7 @@ class Call:
             headers.setdefault(IDEMPOTENCY_KEY_HEADER, str(uuid.uuid4()))
         self._retryable_method = policy.allows_method(method, headers)
         pipeline.budget.record_call()
+        self._spans = call_spans(pipeline.service, request)
 
     def begin(self) -> None:
         """Get ready for the next try, or raise if it must not happen.
@@ -138,16 +141,20 @@ class Call:
         now = self._now()
         pipeline = self.pipeline
         if self.deadline is not None and now >= self.deadline:
-            raise deadline_error(pipeline.service)
+            error = deadline_error(pipeline.service)
+            self._spans.finished(error)
+            raise error
         try:
             pipeline.breaker.acquire()
         except CircuitOpenError as exc:
             pipeline.metrics.attempt(self._method, "circuit_open", None)
             exc.context["upstream_service"] = pipeline.service
+            self._spans.refused(exc)
             raise
         self._holding = True
         self.attempt += 1
         self._attempt_started = now
+        self._spans.attempt(self.request, self.attempt)
         if self.deadline is not None:
             self._apply_deadline(self.deadline - now)
 
@@ -175,9 +182,13 @@ class Call:
             retry_after = parse_retry_after(response.headers.get("retry-after"))
         self._settle(outcome_for_status(status, retry_after), duration)
         self.pipeline.metrics.attempt(self._method, str(status), duration)
-        if status not in policy.retry_statuses or not self._retryable_method:
-            return None
-        return self._next_delay(str(status), retry_after, now)
+        self._spans.answered(status)
+        delay = None
+        if status in policy.retry_statuses and self._retryable_method:
+            delay = self._next_delay(str(status), retry_after, now)
+        if delay is None:
+            self._spans.finished(None)
+        return delay
 
     def failed(self, exc: httpx.RequestError) -> float:
         """Record a failed try; return the delay before retrying.
@@ -193,8 +204,11 @@ class Call:
         self._settle(Outcome.FAILURE if reached_service else Outcome.IGNORED, duration)
         service = self.pipeline.service
         self.pipeline.metrics.attempt(self._method, failure.value, duration)
+        self._spans.failed(failure.value)
         if failure is Failure.MISCONFIGURED:
-            raise misconfigured_error(service) from exc
+            error = misconfigured_error(service)
+            self._spans.finished(error)
+            raise error from exc
         # A timeout we cut to the deadline is the deadline firing (timers may fire a
         # hair early, so don't rely on the clock alone).
         expired = self.deadline is not None and (
@@ -207,10 +221,13 @@ class Call:
             delay = self._next_delay(failure.value, None, now)
             if delay is not None:
                 return delay
-        raise error_for_failure(service, failure, deadline_expired=expired) from exc
+        error = error_for_failure(service, failure, deadline_expired=expired)
+        self._spans.finished(error)
+        raise error from exc
 
     def abandoned(self) -> None:
         """Give back the breaker permit of a try cut short (cancelled, or a bug)."""
+        self._spans.finished(None)
         if self._holding:
             self._holding = False
             self.pipeline.breaker.release()
@@ -263,4 +280,5 @@ class Call:
             self._skipped += decision.delay
         pipeline.metrics.retry(reason)
         _log().warning("http_retry", delay=round(decision.delay, 3), **fields)
+        self._spans.retry(reason, decision.delay)
         return decision.delay

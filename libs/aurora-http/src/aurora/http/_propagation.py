@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from aurora.http._deadline import deadline_scope
+from aurora.http._tracing import child_traceparent
 from aurora.logging import get_correlation_id, new_correlation_id
 
 __all__ = [
@@ -93,6 +94,12 @@ def propagate(
     for name, value in inbound.trace:
         if name not in given:
             headers[name] = value
+    if "traceparent" in headers and "traceparent" not in given:
+        forwarded = child_traceparent(headers["traceparent"])  # W3C: a fresh parent-id per hop
+        if forwarded is None:
+            del headers["traceparent"]
+        else:
+            headers["traceparent"] = forwarded
     if forward_authorization and inbound.authorization and "authorization" not in given:
         headers["Authorization"] = inbound.authorization
 

@@ -38,6 +38,7 @@ from aurora.logging._processors import (
     utc_timestamp,
 )
 from aurora.logging._redaction import MAX_CACHED_KEYS, REDACTED, SCALARS, Redactor, redact_text
+from aurora.logging._tracing import stamp_trace_ids
 
 __all__ = ["LineWriter"]
 
@@ -176,6 +177,7 @@ class LineWriter:
                 else:
                     return None
             line[key] = value
+        stamp_trace_ids(line)
         if restamp:  # the pipeline's facts win over same-named fields
             line.update(zip(_RESERVED, (timestamp, level_name, service), strict=True))
         return line

@@ -28,6 +28,7 @@ from aurora.logging._processors import (
 )
 from aurora.logging._redaction import Redactor
 from aurora.logging._stdlib import StdlibRouting
+from aurora.logging._tracing import add_trace_ids
 
 __all__ = [
     "FORMAT_ENV_VAR",
@@ -174,6 +175,7 @@ def _build_chain(
         # Before the standard fields: timestamp, level and service are Aurora's own
         # and need no scan. The traceback text is already rendered here, so it is.
         chain.append(redactor)
+    chain.append(add_trace_ids)
     chain.append(standard)
     chain.append(PIPELINE.finish)
     return chain

@@ -35,6 +35,7 @@ from aurora.app.middleware._errors import UnhandledErrors
 from aurora.app.middleware._logging import AccessLog
 from aurora.app.middleware._routes import route_template
 from aurora.app.middleware._security_headers import SecurityHeaders
+from aurora.app.middleware._tracing import ServerSpans
 from aurora.logging import bind_correlation_id
 
 __all__ = ["ServiceMiddleware"]
@@ -80,6 +81,7 @@ class ServiceMiddleware:
         self._guarded = security_headers.names if security_headers else frozenset()
         self._body_limit = body_limit
         self._reads_headers = correlation is not None or body_limit is not None
+        self._spans = ServerSpans()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -101,6 +103,7 @@ class ServiceMiddleware:
         root_path = scope.get("root_path", "")
         status = 0  # 0: no response started yet
         guarded = self._guarded
+        span = self._spans.begin(scope)
 
         async def send_wrapper(message: Message) -> None:
             nonlocal status
@@ -110,7 +113,7 @@ class ServiceMiddleware:
                     message["headers"] = _merge(message.get("headers", ()), added, guarded)
             await send(message)
 
-        with binding:
+        with binding, span:
             if metrics is not None:
                 metrics.in_flight += 1
             try:
@@ -132,6 +135,7 @@ class ServiceMiddleware:
                 # lets the server close the connection without logging a second traceback.
             finally:
                 # status 0: raised before responding, so the client got the error stage's 500
+                span.finish(status or 500)
                 self._observe(scope, root_path, metrics, status or 500, start, correlation_id)
 
     def _observe(

@@ -1,0 +1,185 @@
+"""What tracing costs the aurora-app stack: off (the default) and on with a 100% sampler.
+
+    ./pants run benchmarks/tracing_overhead.py
+
+OpenTelemetry installs its tracer provider once per process, so each setting runs
+in a child process of its own: ``off`` (no provider: the instrumentation takes
+its no-op path) and ``on`` (aurora-telemetry's SDK provider, ``always_on``, its
+batch processor feeding an exporter that encodes every batch to OTLP protobuf and
+drops the bytes, so span creation, batching and serialization are measured but
+the network is not). The children alternate (off, on, off, on), and inside each
+the apps alternate round by round; figures are medians over all rounds.
+
+Each app is called in process with a minimal fake receive/send (see
+``app_overhead.py``), measured in requests per second of CPU time. Apps:
+
+* bare FastAPI (its native telemetry switched off, so it never traces);
+* aurora ``create_service`` with production settings (``environment=production``,
+  JWT configured, JSON request log to /dev/null, metrics, security headers);
+* with tracing on, also bare FastAPI with its native telemetry (a reference).
+
+The per-span figure times start + attributes + end of a server-like span in a
+loop with the same provider, in microseconds of CPU time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from app_overhead import drive  # the same in-process driver and request
+
+REQUESTS = 5_000
+ROUNDS = 5
+CHILDREN_PER_SETTING = 2
+SPANS = 20_000
+
+
+def bare_app(*, native_telemetry: bool = False) -> Any:
+    from fastapi import FastAPI
+
+    app = (
+        FastAPI()
+        if native_telemetry
+        else FastAPI(telemetry={"tracing": False, "metrics": False, "logs": False})
+    )
+
+    @app.get("/ping")
+    async def ping() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def aurora_app() -> Any:
+    from aurora.app import create_service
+    from aurora.config import ServiceConfig
+    from aurora.logging import setup_logging
+
+    setup_logging("bench", fmt="json", stream=open(os.devnull, "w"))  # noqa: SIM115
+    config = ServiceConfig.model_validate(
+        {
+            "service": {"name": "bench", "environment": "production"},
+            "security": {"jwt_secret": "x" * 48},
+        }
+    )
+    service = create_service("bench", config, configure_logging=False)
+
+    @service.app.get("/ping")
+    async def ping() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return service.app
+
+
+def install_tracing() -> Any:
+    from opentelemetry import trace
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+    from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+
+    from aurora.telemetry import TracingSettings, build_tracer_provider
+
+    class EncodingExporter(SpanExporter):
+        def export(self, spans: Sequence[Any]) -> SpanExportResult:
+            encode_spans(spans).SerializeToString()
+            return SpanExportResult.SUCCESS
+
+    settings = TracingSettings(endpoint="http://unused", sampler="always_on")
+    provider = build_tracer_provider(settings, service="bench", exporter=EncodingExporter())
+    trace.set_tracer_provider(provider)
+    return provider
+
+
+def span_cost(provider: Any) -> float:
+    """CPU microseconds per server-like span: start, six attributes, end (then batched)."""
+    from opentelemetry.trace import SpanKind
+
+    tracer = provider.get_tracer("bench")
+    attributes = {
+        "http.request.method": "GET",
+        "url.path": "/ping",
+        "url.scheme": "http",
+        "client.address": "127.0.0.1",
+        "server.address": "127.0.0.1",
+    }
+    start = time.process_time()
+    for _ in range(SPANS):
+        span = tracer.start_span("GET", kind=SpanKind.SERVER, attributes=attributes)
+        span.set_attribute("http.response.status_code", 200)
+        span.end()
+    provider.force_flush()
+    return (time.process_time() - start) / SPANS * 1e6
+
+
+def child(setting: str) -> None:
+    provider = install_tracing() if setting == "on" else None
+    apps: dict[str, Callable[[], Any]] = {"bare FastAPI": bare_app, "aurora": aurora_app}
+    if setting == "on":
+        apps["FastAPI native telemetry"] = lambda: bare_app(native_telemetry=True)
+    built = {name: factory() for name, factory in apps.items()}
+    rounds: dict[str, list[float]] = {name: [] for name in built}
+    for _ in range(ROUNDS):
+        for name, app in built.items():
+            rounds[name].append(asyncio.run(drive(app, REQUESTS)))
+    result: dict[str, Any] = {"rounds": rounds}
+    if provider is not None:
+        result["span_us"] = [span_cost(provider) for _ in range(3)]
+        provider.shutdown()
+    print(json.dumps(result))
+
+
+def run_children() -> dict[str, dict[str, list[float]]]:
+    collected: dict[str, dict[str, list[float]]] = {"off": {}, "on": {}}
+    for _ in range(CHILDREN_PER_SETTING):
+        for setting in ("off", "on"):
+            output = subprocess.run(
+                [sys.executable, __file__, "--child", setting],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            result = json.loads(output.strip().splitlines()[-1])
+            for name, values in result["rounds"].items():
+                collected[setting].setdefault(name, []).extend(values)
+            if "span_us" in result:
+                collected[setting].setdefault("span_us", []).extend(result["span_us"])
+    return collected
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--child", choices=["off", "on"])
+    args = parser.parse_args()
+    if args.child:
+        child(args.child)
+        return
+    data = run_children()
+    median = {s: {k: statistics.median(v) for k, v in d.items()} for s, d in data.items()}
+    off, on = median["off"], median["on"]
+    print("| setting | app | req/s (CPU) | vs bare FastAPI |")
+    print("|---|---|---|---|")
+    for setting, figures in (("off", off), ("on", on)):
+        bare = figures["bare FastAPI"]
+        for name, value in figures.items():
+            if name != "span_us":
+                print(f"| tracing {setting} | {name} | {value:,.0f} | {value / bare:.2f}x |")
+    cost_us = (1 / on["aurora"] - 1 / off["aurora"]) * 1e6
+    print(
+        f"\naurora traced vs untraced: {on['aurora'] / off['aurora']:.2f}x "
+        f"({cost_us:.1f} us more CPU per request, one server span)"
+    )
+    print(
+        f"one server-like span (start, attributes, end, batch, OTLP encode): {on['span_us']:.1f} us"
+    )
+
+
+if __name__ == "__main__":
+    main()

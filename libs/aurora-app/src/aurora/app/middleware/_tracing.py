@@ -1,0 +1,159 @@
+"""Inbound HTTP server spans, opened inside the service middleware's one frame.
+
+A pure-ASGI span (not OpenTelemetry's ASGI middleware, which wraps ``send`` and
+``receive`` in spans of their own and adds a layer, measured as most of a thin
+stack's cost) opened around stages 1-6: the access-log line and every log line of
+the request are written inside it and so carry its ids. It follows the HTTP
+semantic conventions: named ``{method} {route template}`` (the template, read
+after routing, keeps ids out of span names), with the method, route, status,
+client and server address and protocol; 5xx answers mark it an error. The
+incoming ``traceparent``/``tracestate`` (the global propagator, W3C by default)
+make it a child of the caller's span.
+
+FastAPI (0.165+) can make request spans of its own ("native telemetry"); the
+service turns that off (:data:`FASTAPI_TELEMETRY_OFF`) so a request has one server
+span, not two. Aurora's is kept because it lives in the stack's one frame (no
+extra layer, no operation spans per dependency), labels by the same route
+template as the access log and the Prometheus metrics, and leaves metrics to
+Prometheus and error logging to the error stage, which FastAPI's would duplicate.
+
+Only ``opentelemetry-api`` is used. Until a service installs an SDK provider
+(aurora-telemetry), :meth:`ServerSpans.begin` returns a shared inert object and
+the request pays one isinstance check.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from starlette.types import Scope
+
+from aurora.app.middleware._routes import UNMATCHED, route_template
+
+__all__ = ["FASTAPI_TELEMETRY_OFF", "ServerSpans"]
+
+FASTAPI_TELEMETRY_OFF: Any = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+}
+"""``FastAPI(telemetry=...)``: its own spans, OpenTelemetry metrics and logs off."""
+
+
+class _NoSpan:
+    """The stand-in while tracing is off: a context manager that does nothing."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> _NoSpan:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+    def finish(self, status: int) -> None:
+        return None
+
+
+_NO_SPAN = _NoSpan()
+
+
+class _ServerSpan:
+    """One request's span: current while the request runs, ended with its final status."""
+
+    __slots__ = ("_root_path", "_scope", "_span", "_status", "_token")
+
+    def __init__(self, span: Span, scope: Scope) -> None:
+        self._span = span
+        self._scope = scope
+        self._root_path = scope.get("root_path", "")
+        self._status = 500
+        self._token: object = None
+
+    def __enter__(self) -> _ServerSpan:
+        self._token = otel_context.attach(trace.set_span_in_context(self._span))
+        return self
+
+    def finish(self, status: int) -> None:
+        """Record the status the client got (called before the access log is written)."""
+        self._status = status
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        span = self._span
+        try:
+            if span.is_recording():
+                self._describe(span, exc)
+        finally:
+            span.end()
+            otel_context.detach(self._token)  # type: ignore[arg-type]
+
+    def _describe(self, span: Span, exc: BaseException | None) -> None:
+        scope, status = self._scope, self._status
+        route = route_template(scope, self._root_path)
+        method = scope["method"]
+        span.set_attribute("http.response.status_code", status)
+        if route != UNMATCHED:
+            span.set_attribute("http.route", route)
+            span.update_name(f"{method} {route}")
+        if exc is not None:
+            span.record_exception(exc)
+        if status >= 500 or exc is not None:
+            span.set_attribute("error.type", type(exc).__qualname__ if exc else str(status))
+            span.set_status(Status(StatusCode.ERROR))
+
+
+class ServerSpans:
+    """Makes the server span of each request, when tracing is on."""
+
+    __slots__ = ("_tracer",)
+
+    def __init__(self) -> None:
+        self._tracer = trace.get_tracer("aurora.app")
+
+    def begin(self, scope: Scope) -> _ServerSpan | _NoSpan:
+        """A context manager around the request; :meth:`finish` it with the status."""
+        if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+            return _NO_SPAN
+        headers = {
+            name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
+        }
+        parent = propagate.extract(headers) if "traceparent" in headers else None
+        span = self._tracer.start_span(
+            scope["method"],
+            context=parent,
+            kind=SpanKind.SERVER,
+            attributes=_attributes(scope, headers),
+        )
+        return _ServerSpan(span, scope)
+
+
+def _attributes(scope: Scope, headers: dict[str, str]) -> dict[str, Any]:
+    attributes: dict[str, Any] = {
+        "http.request.method": scope["method"],
+        "url.path": scope["path"],
+        "url.scheme": scope.get("scheme", "http"),
+        "network.protocol.version": scope.get("http_version", "1.1"),
+    }
+    client = scope.get("client")
+    if client:
+        attributes["client.address"] = client[0]
+        attributes["client.port"] = client[1]
+    server = scope.get("server")
+    if server:
+        attributes["server.address"] = server[0]
+        if server[1] is not None:
+            attributes["server.port"] = server[1]
+    agent = headers.get("user-agent")
+    if agent:
+        attributes["user_agent.original"] = agent
+    return attributes

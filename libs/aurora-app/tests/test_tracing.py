@@ -1,0 +1,90 @@
+"""Inbound requests become server spans inside the pure-ASGI stack (HTTP semantic conventions)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from opentelemetry.trace import SpanKind, StatusCode
+from starlette.testclient import TestClient
+
+from aurora.app import Service
+from aurora.logging.testing import capture_logs
+from aurora.telemetry.testing import capture_spans
+
+MakeService = Callable[..., Service]
+CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+CALLER_SPAN = "00f067aa0ba902b7"
+
+
+@pytest.fixture()
+def client(make_service: MakeService) -> TestClient:
+    app = make_service().app
+
+    @app.get("/subjects/{subject_id}")
+    async def get_subject(subject_id: str) -> dict[str, str]:
+        return {"id": subject_id}
+
+    @app.get("/crash")
+    async def crash() -> None:
+        raise RuntimeError("boom")
+
+    return TestClient(app)
+
+
+def test_a_request_is_one_server_span_named_by_its_route_template(client: TestClient) -> None:
+    with capture_spans() as spans:
+        assert client.get("/subjects/42", headers={"User-Agent": "probe/1"}).status_code == 200
+    [span] = spans
+    assert span.name == "GET /subjects/{subject_id}"
+    assert span.kind is SpanKind.SERVER
+    attributes = dict(span.attributes or {})
+    assert attributes["http.request.method"] == "GET"
+    assert attributes["http.route"] == "/subjects/{subject_id}"
+    assert attributes["http.response.status_code"] == 200
+    assert attributes["url.path"] == "/subjects/42"
+    assert attributes["client.address"] == "testclient"
+    assert attributes["user_agent.original"] == "probe/1"
+    assert span.status.status_code is StatusCode.UNSET
+
+
+def test_the_callers_traceparent_makes_it_a_child(client: TestClient) -> None:
+    traceparent = f"00-{CALLER_TRACE}-{CALLER_SPAN}-01"
+    with capture_spans() as spans:
+        client.get("/subjects/42", headers={"traceparent": traceparent})
+    [span] = spans
+    assert format(span.context.trace_id, "032x") == CALLER_TRACE
+    assert span.parent is not None and format(span.parent.span_id, "016x") == CALLER_SPAN
+
+
+def test_a_server_error_marks_the_span_failed(client: TestClient) -> None:
+    with capture_spans() as spans:
+        assert client.get("/crash").status_code == 500
+    [span] = spans
+    assert span.name == "GET /crash"
+    assert span.status.status_code is StatusCode.ERROR
+    assert dict(span.attributes or {})["error.type"] == "500"
+
+
+def test_unmatched_requests_are_named_by_method_only(client: TestClient) -> None:
+    with capture_spans() as spans:
+        client.get("/no/such/thing")
+    [span] = spans
+    assert span.name == "GET"
+    assert "http.route" not in dict(span.attributes or {})
+
+
+def test_the_access_log_line_carries_the_spans_ids(client: TestClient) -> None:
+    with capture_spans() as spans, capture_logs() as events:
+        client.get("/subjects/7")
+    [span] = spans
+    [line] = [event for event in events if event.get("event") == "request"]
+    assert line["trace_id"] == format(span.context.trace_id, "032x")
+    assert line["span_id"] == format(span.context.span_id, "016x")
+
+
+def test_without_a_capture_nothing_is_recorded_or_stamped(client: TestClient) -> None:
+    with capture_logs() as events:
+        client.get("/subjects/7")
+    [line] = [event for event in events if event.get("event") == "request"]
+    assert "trace_id" not in line
