@@ -23,6 +23,7 @@ EXPECTED = [
     "InboxRecord",
     "InvalidEventError",
     "MemoryBroker",
+    "NatsBroker",
     "OutboxLag",
     "OutboxMetrics",
     "OutboxRecord",

@@ -50,6 +50,7 @@ from aurora.events._memory import MemoryBroker
 from aurora.events._metrics import OutboxMetrics
 from aurora.events._outbox import add_to_outbox
 from aurora.events._publisher import Publisher
+from aurora.events._nats import NatsBroker
 from aurora.events._redis import RedisBroker
 from aurora.events._registry import EventRegistry, EventSpec, Upcaster, default_registry
 from aurora.events._relay import OutboxLag, OutboxRelay
@@ -88,6 +89,7 @@ __all__ = [
     "InboxRecord",
     "InvalidEventError",
     "MemoryBroker",
+    "NatsBroker",
     "OutboxLag",
     "OutboxMetrics",
     "OutboxRecord",
