@@ -43,6 +43,8 @@ EXPECTED = [
     "UserDeleted",
     "UserUpdated",
     "add_to_outbox",
+    "asyncapi_document",
+    "asyncapi_endpoint",
     "broker_health_check",
     "create_broker",
     "create_event",

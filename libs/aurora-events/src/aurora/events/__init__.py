@@ -8,6 +8,7 @@ in-memory ``MemoryBroker`` has the same semantics as ``RedisBroker`` and doubles
 the test fake.
 """
 
+from aurora.events._asyncapi import asyncapi_document, asyncapi_endpoint
 from aurora.events._broker import (
     Broker,
     DeadLetter,
@@ -109,6 +110,8 @@ __all__ = [
     "UserDeleted",
     "UserUpdated",
     "add_to_outbox",
+    "asyncapi_document",
+    "asyncapi_endpoint",
     "broker_health_check",
     "create_broker",
     "create_event",

@@ -101,6 +101,7 @@ class Consumer:
             broker, group=group, consumer=self.name, stats=self.stats, log=self._log
         )
         self._streams: list[str] = []
+        self._subscriptions: dict[str, str] = {}
         self._groups_ready = False
         self._next_claim = 0.0
         self._stopping = False
@@ -136,6 +137,7 @@ class Consumer:
         name = str(event_type)
         self._dispatcher.add(name, handler)
         target = stream or stream_for_type(name)
+        self._subscriptions[name] = target
         if target not in self._streams:
             self._streams.append(target)
             self._groups_ready = False
@@ -155,6 +157,11 @@ class Consumer:
     def streams(self) -> list[str]:
         """The streams this consumer reads."""
         return list(self._streams)
+
+    @property
+    def subscriptions(self) -> dict[str, str]:
+        """Each subscribed event type and the stream it is read from (AsyncAPI documents)."""
+        return dict(self._subscriptions)
 
     # -- lifecycle --------------------------------------------------------------------
 
