@@ -87,3 +87,11 @@ def test_subject_events_reach_the_catalog_over_jetstream(platform: Platform) -> 
     )
     health = httpx.get(f"{platform.catalog.url}/health").json()
     assert health["status"] == "pass", health
+
+
+def test_each_service_documents_its_events_in_asyncapi(platform: Platform) -> None:
+    sent = httpx.get(f"{platform.subjects.url}/asyncapi.json").json()
+    received = httpx.get(f"{platform.catalog.url}/asyncapi.json").json()
+    assert sent["asyncapi"] == received["asyncapi"] == "3.0.0"
+    assert "send.aurora.subject.created.v1" in sent["operations"]
+    assert "receive.aurora.subject.updated.v1" in received["operations"]

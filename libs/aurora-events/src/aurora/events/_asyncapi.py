@@ -106,7 +106,9 @@ def _schemas(payload_models: Iterable[type[BaseModel]]) -> dict[str, Any]:
     definitions: dict[str, Any] = dict(shared.get("$defs", {}))
     envelope = definitions.pop(Event.__name__)
     envelope["title"] = "CloudEvents 1.0 envelope"
-    envelope["description"] = "Every Aurora event, in structured mode; ``data`` is typed per message."
+    envelope["description"] = (
+        "Every Aurora event, in structured mode; ``data`` is typed per message."
+    )
     definitions[_ENVELOPE] = envelope
     return definitions
 
