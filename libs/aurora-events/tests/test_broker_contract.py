@@ -15,6 +15,7 @@ from aurora.events import (
     OutgoingMessage,
     RedisBroker,
     create_subject_created_event,
+    create_user_created_event,
     dead_letter_stream,
 )
 from aurora.events._broker import encode
@@ -52,6 +53,16 @@ async def test_read_waits_for_a_message_published_meanwhile(broker: Broker) -> N
     await asyncio.sleep(0.05)
     await broker.publish(messages(1))
     assert len(await asyncio.wait_for(reader, 2.0)) == 1
+
+
+async def test_a_read_over_two_streams_wakes_for_either(broker: Broker) -> None:
+    other = "aurora.user"
+    for stream in (STREAM, other):
+        await broker.ensure_group(stream, "g")
+    reader = asyncio.create_task(broker.read([STREAM, other], "g", "c", count=10, block=5.0))
+    await asyncio.sleep(0.05)
+    await broker.publish([encode(create_user_created_event("u"))])
+    assert [d.stream for d in await asyncio.wait_for(reader, 2.0)] == [other]
 
 
 async def test_read_gives_up_after_block(broker: Broker) -> None:

@@ -41,6 +41,8 @@ class EventsSettings(AuroraSettings):
 
     backend: Literal["auto", "memory", "redis", "nats"] = "auto"
     """Transport: auto (memory in development/test, else Redis), memory, redis or nats."""
+    redis_cluster: bool = False
+    """Talk to ``redis.url`` as a Redis Cluster (``?cluster=true`` in the URL does too)."""
     nats_url: str = "nats://127.0.0.1:4222"
     """NATS server URL(s), comma-separated, for ``backend="nats"`` (JetStream enabled)."""
     nats_replicas: int = Field(default=1, ge=1, le=5)

@@ -49,6 +49,7 @@ from aurora.events._nats._positions import (
     stream_name,
     subject_base,
 )
+from aurora.events._waiting import first_batch
 from aurora.logging import get_logger
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ _UNAVAILABLE = (
     OSError,
 )
 _RANGE_BATCH = 256
+_NO_WAIT_FLOOR = 0.1
 _DUPLICATE_WINDOW = 120.0
 
 
@@ -314,19 +316,17 @@ class NatsBroker:
                 return found
         if found or block <= 0:
             return found
-        waits = [self._fetch(stream, group, count, wait=block) for stream in streams]
-        for batch in await asyncio.gather(*waits):
-            found += batch
-        return found
+        return await first_batch([self._fetch(s, group, count, wait=block) for s in streams])
 
     async def _fetch(self, stream: str, group: str, count: int, *, wait: float) -> list[Delivery]:
         if count <= 0:
             return []
         sub = await self._subscription(stream, group)
         try:
-            # A no-wait pull answers at once; fetch() needs a positive timeout.
-            msgs = await sub.fetch(count, timeout=max(wait, 0.02))
-        except nats.errors.TimeoutError:
+            # fetch() first asks without waiting, so messages come back at once; the
+            # floor only bounds how long "nothing there" takes to hear.
+            msgs = await sub.fetch(count, timeout=max(wait, _NO_WAIT_FLOOR))
+        except asyncio.TimeoutError:  # nats-py raises its own subclass, or this one
             return []
         except nats.js.errors.NotFoundError:
             await self._recreate_lost_group(stream, group)
@@ -478,7 +478,7 @@ class NatsBroker:
             want = _RANGE_BATCH if count is None else min(_RANGE_BATCH, count - len(entries))
             try:
                 msgs = await sub.fetch(want, timeout=1.0)
-            except nats.errors.TimeoutError:
+            except asyncio.TimeoutError:
                 return
             for msg in msgs:
                 seq = msg.metadata.sequence.stream
