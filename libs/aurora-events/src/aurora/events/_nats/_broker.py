@@ -74,7 +74,9 @@ _UNAVAILABLE = (
     OSError,
 )
 _RANGE_BATCH = 256
-_NO_WAIT_FLOOR = 0.1
+_NO_WAIT_FLOOR = 0.05
+_V1_ACK_TOKENS = 9  # $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>
+_V2_ACK_TOKENS = 11  # with <domain>.<account hash> after $JS.ACK, and an optional token
 _DUPLICATE_WINDOW = 120.0
 
 
@@ -345,17 +347,10 @@ class NatsBroker:
         base = subject_base(self._prefix, stream)
         found: list[Delivery] = []
         for msg in msgs:
-            meta = msg.metadata
-            message_id = str(meta.sequence.stream)
+            message_id, deliveries = _sequence_and_count(msg)
             inflight[message_id] = msg
             found.append(
-                Delivery(
-                    stream,
-                    message_id,
-                    event_type_of(msg.subject, base),
-                    msg.data,
-                    meta.num_delivered,
-                )
+                Delivery(stream, message_id, event_type_of(msg.subject, base), msg.data, deliveries)
             )
         return found
 
@@ -526,6 +521,22 @@ class NatsBroker:
                 await js.delete_stream(info.config.name)
         self._streams.clear()
         self._subs.clear()
+
+
+def _sequence_and_count(msg: Msg) -> tuple[str, int]:
+    """The stream sequence and delivery count, read from the ack subject.
+
+    ``msg.metadata`` builds dataclasses and a datetime per message; on the consume
+    hot path only two tokens are needed. Ack subjects have two layouts (with and
+    without domain and account); anything else goes through nats-py's parser.
+    """
+    tokens = (msg.reply or "").split(".")
+    if len(tokens) == _V1_ACK_TOKENS:
+        return tokens[5], int(tokens[4])
+    if len(tokens) >= _V2_ACK_TOKENS:
+        return tokens[Msg.Ack.StreamSeq], int(tokens[Msg.Ack.NumDelivered])
+    meta = msg.metadata
+    return str(meta.sequence.stream), meta.num_delivered
 
 
 def _end_sequence(end: str, last_seq: int) -> int:
