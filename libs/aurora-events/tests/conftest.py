@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 import redis
+from nats_servers import isolated_nats_broker, nats_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from aurora.events import Broker, MemoryBroker, RedisBroker, events_metadata
 from aurora.testing.databases import postgres_schema, redis_url, unique_name
 from aurora.testing.server import free_port
-from nats_servers import isolated_nats_broker, nats_url
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 

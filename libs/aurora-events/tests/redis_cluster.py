@@ -75,8 +75,10 @@ class RedisClusterNodes:
         for port in self.ports:
             self.start(port)
         subprocess.run(
-            [REDIS_CLI, "--cluster", "create", *(f"127.0.0.1:{p}" for p in self.ports)]
-            + ["--cluster-replicas", "0", "--cluster-yes"],
+            [
+                *(REDIS_CLI, "--cluster", "create", *(f"127.0.0.1:{p}" for p in self.ports)),
+                *("--cluster-replicas", "0", "--cluster-yes"),
+            ],
             check=True,
             capture_output=True,
             timeout=60,

@@ -8,6 +8,8 @@ says so and the test checks JetStream's own behaviour instead.
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from transports import guarantees
+
 from aurora.events import (
     Broker,
     DeadLetter,
@@ -19,7 +21,6 @@ from aurora.events import (
     dead_letter_stream,
 )
 from aurora.events._broker import encode
-from transports import guarantees
 
 STREAM = "aurora.subject"
 

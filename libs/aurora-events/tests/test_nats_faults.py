@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from nats_servers import NatsServer, private_nats_server
 from sqlalchemy import Integer, String, func, select
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -34,7 +35,6 @@ from aurora.events import (
     events_metadata,
 )
 from aurora.testing.databases import postgres_schema
-from nats_servers import NatsServer, private_nats_server
 
 TOTAL = 300
 CHUNK = 10

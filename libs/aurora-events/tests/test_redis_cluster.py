@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from redis.crc import key_slot
+from redis_cluster import RedisClusterNodes, redis_cluster
 
 from aurora.events import (
     BrokerUnavailableError,
@@ -20,7 +21,6 @@ from aurora.events import (
     dead_letter_stream,
 )
 from aurora.events._broker import encode
-from redis_cluster import RedisClusterNodes, redis_cluster
 
 SUBJECTS, USERS = "aurora.subject", "aurora.user"
 
@@ -87,9 +87,7 @@ async def test_consuming_carries_on_across_a_node_restart(
         owner = cluster.owner_of(broker.key(SUBJECTS))
         cluster.kill(owner)
         with pytest.raises(BrokerUnavailableError):
-            for _ in range(50):  # the client may first retry against the dead node
-                await broker.publish(subjects(1, "lost"))
-                await asyncio.sleep(0.1)
+            await publish_until_refused(broker)
         cluster.start(owner)  # same port, same nodes.conf and append-only file
         cluster.wait_healthy()
         await until(lambda: _publishes(broker))
@@ -100,6 +98,12 @@ async def test_consuming_carries_on_across_a_node_restart(
     assert sorted(s for s in received if s.startswith("before")) == sorted(
         f"before-{i}" for i in range(10)
     )  # acked before the restart: not redelivered after it
+
+
+async def publish_until_refused(broker: RedisBroker) -> None:
+    for _ in range(50):  # the client may first retry against the dead node
+        await broker.publish(subjects(1, "lost"))
+        await asyncio.sleep(0.1)
 
 
 async def _publishes(broker: RedisBroker) -> bool:

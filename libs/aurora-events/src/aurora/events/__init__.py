@@ -49,9 +49,9 @@ from aurora.events._health import broker_health_check
 from aurora.events._inbox import Inbox, InboxHandler
 from aurora.events._memory import MemoryBroker
 from aurora.events._metrics import OutboxMetrics
+from aurora.events._nats import NatsBroker
 from aurora.events._outbox import add_to_outbox
 from aurora.events._publisher import Publisher
-from aurora.events._nats import NatsBroker
 from aurora.events._redis import RedisBroker
 from aurora.events._registry import EventRegistry, EventSpec, Upcaster, default_registry
 from aurora.events._relay import OutboxLag, OutboxRelay

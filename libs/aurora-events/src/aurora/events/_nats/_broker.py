@@ -21,6 +21,7 @@ into ``BrokerUnavailableError``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
@@ -328,7 +329,7 @@ class NatsBroker:
             # fetch() first asks without waiting, so messages come back at once; the
             # floor only bounds how long "nothing there" takes to hear.
             msgs = await sub.fetch(count, timeout=max(wait, _NO_WAIT_FLOOR))
-        except asyncio.TimeoutError:  # nats-py raises its own subclass, or this one
+        except TimeoutError:  # nats-py raises its own subclass, or this one
             return []
         except nats.js.errors.NotFoundError:
             await self._recreate_lost_group(stream, group)
@@ -398,10 +399,8 @@ class NatsBroker:
         js = await self.jetstream()
         name = await self._ensure_stream(js, stream)
         await self._drop_subscription(stream, group)
-        try:
+        with contextlib.suppress(nats.js.errors.NotFoundError):
             await js.delete_consumer(name, self._durable(group))
-        except nats.js.errors.NotFoundError:
-            pass
         await self._create_consumer(js, name, group, parse_position(message_id, after=True))
 
     @_translated
@@ -473,7 +472,7 @@ class NatsBroker:
             want = _RANGE_BATCH if count is None else min(_RANGE_BATCH, count - len(entries))
             try:
                 msgs = await sub.fetch(want, timeout=1.0)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return
             for msg in msgs:
                 seq = msg.metadata.sequence.stream

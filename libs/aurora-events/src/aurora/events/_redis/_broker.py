@@ -31,8 +31,8 @@ from aurora.events._broker import (
 )
 from aurora.events._errors import BrokerUnavailableError
 from aurora.events._redis import _consumer, _publisher
-from aurora.events._waiting import first_batch
 from aurora.events._redis._publisher import text
+from aurora.events._waiting import first_batch
 
 if TYPE_CHECKING:
     from aurora.config import ServiceConfig
