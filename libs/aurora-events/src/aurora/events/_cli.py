@@ -8,7 +8,9 @@
     python -m aurora.events relay --service subject-service
 
 Redis comes from ``--redis-url`` or ``AURORA_REDIS__URL`` (aurora-config), the stream
-prefix from ``--prefix`` or ``AURORA_EVENTS__STREAM_PREFIX``.
+prefix from ``--prefix`` or ``AURORA_EVENTS__STREAM_PREFIX``. With
+``AURORA_EVENTS__BACKEND=nats`` (and no ``--redis-url``) the commands work on
+JetStream at ``AURORA_EVENTS__NATS_URL``; dead-letter ids are then stream sequences.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from aurora.config import RedisSettings, get_config
 from aurora.db import get_async_engine
 from aurora.errors import AuroraError
 from aurora.events import _dlq
-from aurora.events._broker import DeadLetter
+from aurora.events._broker import Broker, DeadLetter
+from aurora.events._nats import NatsBroker
 from aurora.events._redis import RedisBroker
 from aurora.events._relay import OutboxRelay
 from aurora.events._settings import EventsSettings
@@ -92,9 +95,13 @@ async def _dispatch(args: argparse.Namespace, out: TextIO) -> None:
         await _run_relay(args)
         return
     settings = EventsSettings()
-    url = args.redis_url or RedisSettings().url
     prefix = settings.stream_prefix if args.prefix is None else args.prefix
-    broker = RedisBroker.from_url(url, prefix=prefix)
+    broker: Broker
+    if settings.backend == "nats" and args.redis_url is None:
+        broker = NatsBroker.from_settings(settings.model_copy(update={"stream_prefix": prefix}))
+    else:
+        url = args.redis_url or RedisSettings().url
+        broker = RedisBroker.from_url(url, prefix=prefix, cluster=settings.redis_cluster)
     try:
         if args.command == "replay":
             position = await _dlq.replay_group(
@@ -107,7 +114,7 @@ async def _dispatch(args: argparse.Namespace, out: TextIO) -> None:
         await broker.close()
 
 
-async def _dlq_command(broker: RedisBroker, args: argparse.Namespace, out: TextIO) -> None:
+async def _dlq_command(broker: Broker, args: argparse.Namespace, out: TextIO) -> None:
     if args.action == "list":
         letters = await _dlq.list_dead_letters(
             broker, args.stream, start=args.start, count=args.count
@@ -168,7 +175,12 @@ def _details(letter: DeadLetter) -> dict[str, Any]:
 async def _run_relay(args: argparse.Namespace) -> None:
     config = get_config(args.service)
     settings = EventsSettings()
-    broker = RedisBroker.from_config(config, settings=settings)
+    # A standalone relay always talks to a real broker, even where "auto" means memory.
+    broker: Broker = (
+        NatsBroker.from_settings(settings)
+        if settings.backend == "nats"
+        else RedisBroker.from_config(config, settings=settings)
+    )
     relay = OutboxRelay(
         get_async_engine(args.service),
         broker,

@@ -176,7 +176,8 @@ class NatsBroker:
         self._log.warning("nats_error", error=repr(exc), broker=self.address)
 
     async def _on_disconnect(self) -> None:
-        self._log.warning("nats_disconnected", broker=self.address)
+        if self._client is not None and not self._client.is_closed:
+            self._log.warning("nats_disconnected", broker=self.address)
 
     @property
     def client(self) -> Client | None:
@@ -184,6 +185,11 @@ class NatsBroker:
         return self._client
 
     # -- names --------------------------------------------------------------------------
+
+    @property
+    def prefix(self) -> str:
+        """What every subject and stream name of this broker starts with."""
+        return self._prefix
 
     def stream_name(self, stream: str) -> str:
         """The JetStream stream name of a logical stream."""
