@@ -109,10 +109,8 @@ def test_a_service_relays_consumes_and_reports_health(tmp_path: Path) -> None:
         checks = health.json()["checks"]
         (events,) = checks["events"]
         assert events["status"] == "pass"
-        assert events["details"]["groups"]["aurora.subject/search"] == {
-            "lag": 0,
-            "pending": 0,
-            "consumers": 1,
-        }
+        figures = events["details"]["groups"]["aurora.subject/search"]
+        assert (figures["lag"], figures["pending"], figures["consumers"]) == (0, 0, 1)
+        assert figures["oldest_pending_age_seconds"] == 0 and figures["stream_length"] == 1
         (outbox,) = checks["outbox"]
         assert outbox["status"] == "pass" and outbox["details"]["pending"] == 0

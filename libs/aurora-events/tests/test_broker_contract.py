@@ -8,12 +8,15 @@ says so and the test checks JetStream's own behaviour instead.
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from transports import guarantees
 
 from aurora.events import (
     Broker,
     DeadLetter,
+    GroupLostError,
     MemoryBroker,
+    NatsBroker,
     OutgoingMessage,
     RedisBroker,
     create_subject_created_event,
@@ -153,26 +156,106 @@ async def test_ping(broker: Broker) -> None:
     await broker.ping()
 
 
-async def test_redis_trims_streams_to_roughly_maxlen(redis_broker: RedisBroker) -> None:
-    trimmed = RedisBroker(redis_broker.client, prefix=redis_broker.key(""), maxlen=100)
-    await trimmed.publish(messages(1000))
-    length = await redis_broker.client.xlen(redis_broker.key(STREAM))
-    assert 100 <= length < 1000
-
-
-def test_memory_broker_maxlen_is_exact() -> None:
+def test_memory_broker_maxlen_is_exact_without_groups() -> None:
     broker = MemoryBroker(maxlen=2)
     asyncio.run(broker.publish(messages(5)))
     assert [e.subject for e in broker.published_to(STREAM)] == ["0", "1", "2", "3", "4"]
     assert len(asyncio.run(broker.range(STREAM))) == 2
 
 
-async def test_redis_recreates_a_lost_group_instead_of_failing(redis_broker: RedisBroker) -> None:
-    """After a restart without persistence the group is gone: reads and claims carry on."""
-    await redis_broker.ensure_group(STREAM, "g")
-    await redis_broker.client.delete(redis_broker.key(STREAM))  # what a restart leaves
-    assert await redis_broker.claim(STREAM, "g", "c", min_idle=0, count=10) == []
-    await redis_broker.release(STREAM, "g", "c", ["1-0"])
-    await redis_broker.client.delete(redis_broker.key(STREAM))
-    await redis_broker.publish(messages(2))
-    assert len(await redis_broker.read([STREAM], "g", "c", count=10, block=0)) == 2
+async def test_trimming_never_passes_the_slowest_group(broker: Broker) -> None:
+    """Over the cap, entries a group has not acked stay; the cap is reported instead."""
+    capped = await _capped(broker, 10)
+    await capped.ensure_group(STREAM, "fast")
+    await capped.ensure_group(STREAM, "offline")
+    for _ in range(10):
+        await capped.publish(messages(10))
+        got = await capped.read([STREAM], "fast", "c", count=100, block=0)
+        await capped.ack(STREAM, "fast", [d.message_id for d in got])
+        await _trim_now(capped)
+    assert len(await capped.range(STREAM)) == 100
+    assert len(await capped.read([STREAM], "offline", "c", count=1000, block=0)) == 100
+    info = await capped.stream_info(STREAM)
+    assert info.over_capacity and info.length == 100 and info.max_length == 10
+
+
+async def test_acked_entries_are_trimmed_down_to_the_cap(broker: Broker) -> None:
+    capped = await _capped(broker, 10)
+    await capped.ensure_group(STREAM, "g")
+    await capped.publish(messages(300))
+    got = await capped.read([STREAM], "g", "c", count=1000, block=0)
+    await capped.ack(STREAM, "g", [d.message_id for d in got])
+    await capped.publish(messages(1))
+    await _trim_now(capped)
+    info, kept = await capped.stream_info(STREAM), await capped.range(STREAM)
+    assert info.length == len(kept) < 300
+    assert (info.first_id, info.last_id) == (kept[0].message_id, kept[-1].message_id)
+
+
+async def test_a_lost_group_raises_instead_of_being_recreated(broker: Broker) -> None:
+    """After a restart without persistence the group is gone: say so, don't recreate it."""
+    await broker.ensure_group(STREAM, "g")
+    await broker.publish(messages(2))
+    await _lose_everything(broker)
+    await broker.publish(messages(1))
+    with pytest.raises(GroupLostError):
+        await broker.read([STREAM], "g", "c", count=10, block=0)
+    with pytest.raises(GroupLostError):
+        await broker.claim(STREAM, "g", "c", min_idle=0, count=10)
+    info = await broker.group_info(STREAM, "g")
+    assert not info.exists and info.pending == 0
+
+
+async def test_a_released_message_comes_back_after_its_delay(broker: Broker) -> None:
+    await broker.ensure_group(STREAM, "g")
+    await broker.publish(messages(1))
+    (got,) = await broker.read([STREAM], "g", "c", count=10, block=0)
+    await broker.release(STREAM, "g", "c", [got.message_id], delay=0.2, min_idle=30.0)
+    assert await broker.claim(STREAM, "g", "c", min_idle=30.0, count=10) == []
+    await asyncio.sleep(0.25)
+    (again,) = await broker.claim(STREAM, "g", "c", min_idle=30.0, count=10)
+    assert (again.message_id, again.deliveries) == (got.message_id, 2)
+
+
+async def test_group_info_reports_the_oldest_pending_entry(broker: Broker) -> None:
+    await broker.ensure_group(STREAM, "g")
+    ids = await broker.publish(messages(3))
+    await broker.read([STREAM], "g", "c", count=2, block=0)
+    info = await broker.group_info(STREAM, "g")
+    assert (info.oldest_pending_id, info.lag, info.pending) == (ids[0], 1, 2)
+    assert 0 <= info.oldest_pending_age < 60
+
+
+async def test_a_missing_stream_has_no_info(broker: Broker) -> None:
+    info = await broker.stream_info("aurora.nothing")
+    assert (info.exists, info.length, info.over_capacity) == (False, 0, False)
+
+
+async def test_persistence_is_reported(broker: Broker) -> None:
+    persistence = await broker.persistence()
+    assert persistence.durable is (not persistence.problems)
+    assert persistence.incarnation and not persistence.required
+
+
+async def _capped(broker: Broker, maxlen: int) -> Broker:
+    if isinstance(broker, RedisBroker):
+        return RedisBroker(broker.client, prefix=broker.key(""), maxlen=maxlen)
+    if isinstance(broker, NatsBroker):  # shares the connection, so nothing to close
+        await broker.jetstream()
+        return NatsBroker(broker.address, prefix=broker.prefix, maxlen=maxlen, client=broker.client)
+    return MemoryBroker(maxlen=maxlen)
+
+
+async def _trim_now(broker: Broker) -> None:
+    if isinstance(broker, RedisBroker | NatsBroker):  # publishing trims at most once a second
+        await broker.trim(STREAM)
+
+
+async def _lose_everything(broker: Broker) -> None:
+    if isinstance(broker, RedisBroker):
+        await broker.client.delete(broker.key(STREAM))  # what a restart without AOF leaves
+    elif isinstance(broker, NatsBroker):  # what a wiped store leaves
+        await (await broker.jetstream()).delete_stream(broker.stream_name(STREAM))
+    else:
+        assert isinstance(broker, MemoryBroker)
+        broker.lose_everything()

@@ -15,7 +15,9 @@ from aurora.events._broker import (
     Delivery,
     GroupInfo,
     OutgoingMessage,
+    Persistence,
     StreamEntry,
+    StreamInfo,
     dead_letter_stream,
     stream_for_type,
 )
@@ -31,8 +33,10 @@ from aurora.events._dlq import (
 )
 from aurora.events._envelope import CLOUDEVENTS_CONTENT_TYPE, Event
 from aurora.events._errors import (
+    BrokerNotDurableError,
     BrokerUnavailableError,
     EventsError,
+    GroupLostError,
     InvalidEventError,
     UnknownEventTypeError,
 )
@@ -72,6 +76,7 @@ from aurora.events._types import (
 __all__ = [
     "CLOUDEVENTS_CONTENT_TYPE",
     "Broker",
+    "BrokerNotDurableError",
     "BrokerUnavailableError",
     "Consumer",
     "ConsumerStats",
@@ -84,6 +89,7 @@ __all__ = [
     "EventsError",
     "EventsSettings",
     "GroupInfo",
+    "GroupLostError",
     "Handler",
     "Inbox",
     "InboxHandler",
@@ -97,10 +103,12 @@ __all__ = [
     "OutboxRelay",
     "OutgoingMessage",
     "Payload",
+    "Persistence",
     "Publisher",
     "RedisBroker",
     "RetryPolicy",
     "StreamEntry",
+    "StreamInfo",
     "SubjectCreated",
     "SubjectDeleted",
     "SubjectUpdated",

@@ -7,6 +7,23 @@ and the dead-letter tools are written once and behave the same in tests and in
 production.
 
 Stream names here are *logical*; a broker may prefix them (``RedisBroker(prefix=)``).
+
+Durability contract (what at-least-once needs from a transport; ``MemoryBroker`` and
+``RedisBroker`` follow it, and so must any other):
+
+- **Trimming never passes the slowest group.** An entry is removed only once every
+  group of its stream has acknowledged it (Redis: ``XTRIM MINID`` from the groups'
+  positions; JetStream: interest retention). A stream without groups keeps its newest
+  ``max_length`` entries. The length cap is an alarm (``StreamInfo.over_capacity``),
+  never a reason to drop what a group has not processed.
+- **A lost group is an error, never recreated quietly.** ``read``, ``claim`` and
+  ``release`` raise ``GroupLostError`` when the group (or its stream) vanished, e.g.
+  after a restart without persistence; only ``ensure_group`` creates groups.
+- **Delayed redelivery.** ``release(..., delay=, min_idle=)`` hands a message back so
+  that ``claim(min_idle=min_idle)`` takes it after ``delay`` seconds, without counting
+  a delivery (Redis: ``XCLAIM IDLE``; JetStream: ``NAK`` with a delay).
+- **Persistence is reported.** ``persistence()`` says whether acknowledged appends
+  survive a broker restart, so the relay can refuse a volatile broker in production.
 """
 
 from __future__ import annotations
@@ -26,10 +43,13 @@ __all__ = [
     "Delivery",
     "GroupInfo",
     "OutgoingMessage",
+    "Persistence",
     "StreamEntry",
+    "StreamInfo",
     "dead_letter_stream",
     "encode",
     "stream_for_type",
+    "stream_id_time",
     "time_to_stream_id",
 ]
 
@@ -62,6 +82,11 @@ def time_to_stream_id(moment: datetime) -> str:
     """The first stream id at or after ``moment`` (stream ids start with epoch millis)."""
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     return f"{int(aware.timestamp() * 1000)}-0"
+
+
+def stream_id_time(message_id: str) -> datetime:
+    """When an entry was appended, from its id (the inverse of :func:`time_to_stream_id`)."""
+    return datetime.fromtimestamp(int(message_id.partition("-")[0]) / 1000, UTC)
 
 
 class OutgoingMessage(NamedTuple):
@@ -146,7 +171,11 @@ class DeadLetter:
 
 @dataclass(frozen=True, slots=True)
 class GroupInfo:
-    """A consumer group's backlog: ``lag`` not yet delivered, ``pending`` not yet acked."""
+    """A consumer group's backlog: ``lag`` not yet delivered, ``pending`` not yet acked.
+
+    ``lag`` is ``None`` only when the transport cannot count it; ``exists`` is false
+    for a group the broker does not have (never created, or lost).
+    """
 
     stream: str
     group: str
@@ -155,6 +184,59 @@ class GroupInfo:
     consumers: int
     last_delivered_id: str
     extra: dict[str, Any] = field(default_factory=dict)
+    oldest_pending_id: str | None = None
+    exists: bool = True
+
+    @property
+    def oldest_pending_age(self) -> float:
+        """Seconds since the oldest unacked entry was appended (0 when none is pending)."""
+        if self.oldest_pending_id is None:
+            return 0.0
+        age = datetime.now(UTC) - stream_id_time(self.oldest_pending_id)
+        return max(0.0, age.total_seconds())
+
+
+@dataclass(frozen=True, slots=True)
+class StreamInfo:
+    """A stream's size against its cap, and its ends.
+
+    ``last_id`` (the newest id ever generated) lets a reader notice the stream going
+    backwards; ``first_id`` (the oldest entry kept, ``None`` when empty) bounds what
+    a group may still need, since trimming never passes the slowest group.
+    """
+
+    stream: str
+    length: int
+    last_id: str
+    max_length: int | None
+    exists: bool = True
+    first_id: str | None = None
+
+    @property
+    def over_capacity(self) -> bool:
+        """More entries than the cap: groups are too slow (or offline), nothing was dropped."""
+        return self.max_length is not None and self.length > self.max_length
+
+
+@dataclass(frozen=True, slots=True)
+class Persistence:
+    """Whether acknowledged appends survive a broker restart, and why not.
+
+    Args:
+        durable: Appends are on disk before (or within a second of) the broker's ack.
+        required: The broker was configured to demand durability (staging and
+            production, unless explicitly accepted): the relay refuses to start.
+        problems: What makes it volatile, in words an operator can act on.
+        details: The raw facts read (``aof_enabled``, ``maxmemory_policy``, ...).
+        incarnation: Changes whenever the broker restarts or fails over (Redis: its
+            ``run_id``), so the relay can check what survived; ``""`` if unknown.
+    """
+
+    durable: bool
+    required: bool = False
+    problems: tuple[str, ...] = ()
+    details: Mapping[str, str] = field(default_factory=dict)
+    incarnation: str = ""
 
 
 @runtime_checkable
@@ -186,9 +268,21 @@ class Broker(Protocol):
         ...
 
     async def release(
-        self, stream: str, group: str, consumer: str, message_ids: Sequence[str]
+        self,
+        stream: str,
+        group: str,
+        consumer: str,
+        message_ids: Sequence[str],
+        *,
+        delay: float = 0.0,
+        min_idle: float = 0.0,
     ) -> None:
-        """Make pending messages immediately claimable by others (graceful shutdown)."""
+        """Hand pending messages back without counting a delivery.
+
+        With ``delay=0`` they are claimable at once by any ``claim`` (graceful
+        shutdown); otherwise by ``claim(min_idle=min_idle)`` after ``delay`` seconds
+        (redelivery backoff; a delay past ``min_idle`` waits ``min_idle``).
+        """
         ...
 
     async def dead_letter(self, delivery: Delivery, *, group: str, error: str) -> str:
@@ -210,7 +304,15 @@ class Broker(Protocol):
         ...
 
     async def group_info(self, stream: str, group: str) -> GroupInfo:
-        """Backlog figures for health checks and metrics."""
+        """Backlog figures for health checks and metrics (``exists=False`` if lost)."""
+        ...
+
+    async def stream_info(self, stream: str) -> StreamInfo:
+        """Length against the cap and the newest id (``exists=False`` if missing)."""
+        ...
+
+    async def persistence(self) -> Persistence:
+        """Whether appends survive a restart, and the broker's incarnation (relay)."""
         ...
 
     async def ping(self) -> None:

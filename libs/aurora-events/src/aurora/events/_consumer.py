@@ -7,6 +7,10 @@ message ``XACK`` costs most of consume throughput) and makes shutdown simple: st
 taking new messages, let started handlers finish within ``shutdown_timeout``, and
 hand every unfinished message straight back to the group.
 
+A failed message is handed back with a growing delay (``Backoff``); a group the
+broker lost is reported (``GroupWatch``) and its streams are skipped until it is
+recreated, never recreated here behind an operator's back.
+
 Delivery is at-least-once: make handlers idempotent, or use ``Inbox``.
 """
 
@@ -20,15 +24,18 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from prometheus_client import CollectorRegistry
+
 from aurora.events._broker import Broker, Delivery, stream_for_type
-from aurora.events._dispatch import ConsumerStats, Dispatcher, Handler, Outcome
-from aurora.events._errors import BrokerUnavailableError
-from aurora.events._health import broker_health_check
+from aurora.events._dispatch import ConsumerStats, Dispatcher, Handler, Outcome, Route
+from aurora.events._errors import BrokerUnavailableError, GroupLostError
+from aurora.events._metrics import ConsumerMetrics
 from aurora.events._registry import EventRegistry, default_registry
-from aurora.events._retry import RetryPolicy
+from aurora.events._retry import Backoff, RetryPolicy
 from aurora.events._settings import EventsSettings
 from aurora.events._settle import Settler
 from aurora.events._types import EventType
+from aurora.events._watch import GroupWatch
 from aurora.logging import get_logger
 
 __all__ = ["Consumer"]
@@ -53,11 +60,15 @@ class Consumer:
         batch_size: Messages read, and acked, per round trip.
         block: Seconds a read waits for new messages (bounds shutdown latency too).
         retry: In-process retries of a failing handler.
+        redelivery: Delays between deliveries of a failing message (capped by the
+            visibility timeout).
         max_deliveries: Deliveries before a failing message is dead-lettered.
         visibility_timeout: Seconds a message may stay unacked before another
             member reclaims it (a crashed consumer's messages come back after this).
         shutdown_timeout: Seconds ``stop()`` lets started handlers finish.
         start_id: Where a new group starts: ``"0"`` (the retained history) or ``"$"``.
+        metrics_registry: Prometheus registry for the lag gauges (default: global).
+        lag_interval: Seconds between refreshes of the lag figures while running.
     """
 
     def __init__(
@@ -71,10 +82,13 @@ class Consumer:
         batch_size: int = 100,
         block: float = 1.0,
         retry: RetryPolicy | None = None,
+        redelivery: Backoff | None = None,
         max_deliveries: int = 5,
         visibility_timeout: float = 30.0,
         shutdown_timeout: float = 10.0,
         start_id: str = "0",
+        metrics_registry: CollectorRegistry | None = None,
+        lag_interval: float = 5.0,
     ) -> None:
         if concurrency < 1 or batch_size < 1 or max_deliveries < 1:
             raise ValueError("concurrency, batch_size and max_deliveries must be positive")
@@ -97,9 +111,19 @@ class Consumer:
             max_deliveries=max_deliveries,
             stats=self.stats,
         )
+        backoff = redelivery or Backoff()
         self._settler = Settler(
-            broker, group=group, consumer=self.name, stats=self.stats, log=self._log
+            broker,
+            group=group,
+            consumer=self.name,
+            stats=self.stats,
+            log=self._log,
+            redelivery_delay=lambda delivery: backoff.delay(delivery.deliveries),
+            visibility_timeout=visibility_timeout,
         )
+        self.watch = GroupWatch(group=group, metrics=ConsumerMetrics.for_registry(metrics_registry))
+        self._lag_interval = lag_interval
+        self._next_lag = 0.0
         self._streams: list[str] = []
         self._subscriptions: dict[str, str] = {}
         self._groups_ready = False
@@ -117,6 +141,9 @@ class Consumer:
             "batch_size": settings.batch_size,
             "block": settings.block,
             "retry": RetryPolicy(attempts=settings.retry_attempts),
+            "redelivery": Backoff(
+                initial=settings.redelivery_backoff, maximum=settings.redelivery_max_backoff
+            ),
             "max_deliveries": settings.max_deliveries,
             "visibility_timeout": settings.visibility_timeout,
             "shutdown_timeout": settings.shutdown_timeout,
@@ -127,15 +154,27 @@ class Consumer:
     # -- subscriptions --------------------------------------------------------------
 
     def subscribe(
-        self, event_type: EventType | str, handler: Handler, *, stream: str | None = None
+        self,
+        event_type: EventType | str,
+        handler: Handler,
+        *,
+        stream: str | None = None,
+        retry_on: tuple[type[BaseException], ...] = (Exception,),
+        give_up_on: tuple[type[BaseException], ...] = (),
     ) -> None:
         """Run ``handler`` for every ``event_type`` event (older versions are upcast).
+
+        Args:
+            retry_on: Exceptions worth retrying (in-process, then by redelivery).
+            give_up_on: Exceptions that will never succeed (poison input): the
+                message goes straight to the dead-letter stream. Wins over ``retry_on``;
+                anything outside ``retry_on`` is given up on too.
 
         Raises:
             UnknownEventTypeError: the registry doesn't know ``event_type``.
         """
         name = str(event_type)
-        self._dispatcher.add(name, handler)
+        self._dispatcher.add(name, Route(handler, tuple(retry_on), tuple(give_up_on)))
         target = stream or stream_for_type(name)
         self._subscriptions[name] = target
         if target not in self._streams:
@@ -143,12 +182,17 @@ class Consumer:
             self._groups_ready = False
 
     def handler(
-        self, event_type: EventType | str, *, stream: str | None = None
+        self,
+        event_type: EventType | str,
+        *,
+        stream: str | None = None,
+        retry_on: tuple[type[BaseException], ...] = (Exception,),
+        give_up_on: tuple[type[BaseException], ...] = (),
     ) -> Callable[[_H], _H]:
         """Decorator form of :meth:`subscribe`."""
 
         def decorate(fn: _H) -> _H:
-            self.subscribe(event_type, fn, stream=stream)
+            self.subscribe(event_type, fn, stream=stream, retry_on=retry_on, give_up_on=give_up_on)
             return fn
 
         return decorate
@@ -213,6 +257,10 @@ class Consumer:
                 failures = 0
 
     async def _step(self) -> None:
+        now = time.monotonic()
+        if now >= self._next_lag and self._groups_ready:
+            self._next_lag = now + self._lag_interval
+            await self.watch.refresh(self._broker, self._streams)
         batch = await self._fetch(self._block)
         if batch and self._stop_requested():
             # The read raced with stop(): give it all back.
@@ -236,12 +284,24 @@ class Consumer:
         return total
 
     def health_check(
-        self, *, max_lag: int | None = None
+        self, *, max_lag: int | None = None, max_pending_age: float | None = None
     ) -> Callable[[], Awaitable[Mapping[str, Any]]]:
-        """An aurora-app health check: broker reachable, this group's lag per stream."""
-        return broker_health_check(
-            self._broker, groups=[(s, self.group) for s in self._streams], max_lag=max_lag
-        )
+        """An aurora-app health check on this group's true lag, per stream.
+
+        Unhealthy (``ServiceUnavailableError``) when the broker is down, the group was
+        lost or its stream went backwards (``consumer_group_lost``), the backlog
+        (undelivered plus unacked) passes ``max_lag``, the oldest unacked message is
+        older than ``max_pending_age`` seconds (``consumer_lagging``), or a stream
+        holds more than its cap (``stream_over_capacity``). Refreshes the gauges.
+        """
+
+        async def check() -> Mapping[str, Any]:
+            await self._broker.ping()
+            await self.watch.refresh(self._broker, self._streams, detect_loss=self._groups_ready)
+            details = self.watch.check(max_lag=max_lag, max_pending_age=max_pending_age)
+            return {"broker": "reachable", "groups": details}
+
+        return check
 
     # -- the loop ---------------------------------------------------------------------
 
@@ -252,21 +312,38 @@ class Consumer:
             for stream in self._streams:
                 await self._broker.ensure_group(stream, self.group, start_id=self._start_id)
             self._groups_ready = True
+        streams = [stream for stream in self._streams if stream not in self.watch.lost]
+        if not streams:  # every group lost: wait for recovery, re-checking now and then
+            await asyncio.sleep(block)
+            await self.watch.refresh(self._broker, self._streams)
+            return []
+        try:
+            batch = await self._claim_or_read(streams, block)
+        except GroupLostError:
+            await self.watch.refresh(self._broker, streams)
+            return []
+        for delivery in batch:
+            self.watch.seen(delivery.stream, delivery.message_id)
+        return batch
+
+    async def _claim_or_read(self, streams: list[str], block: float) -> list[Delivery]:
         now = time.monotonic()
-        if now >= self._next_claim:
+        if now >= min(self._next_claim, self._settler.retry_due):
             self._next_claim = now + self._visibility / 2
-            claimed = await self._claim()
+            self._settler.retry_due = float("inf")
+            claimed = await self._claim(streams)
             if claimed:
                 if len(claimed) >= self._batch_size:
                     self._next_claim = now  # more may be waiting: look again next time
                 return claimed
+        wait = min(block, max(0.0, self._settler.retry_due - now))
         return await self._broker.read(
-            self._streams, self.group, self.name, count=self._batch_size, block=block
+            streams, self.group, self.name, count=self._batch_size, block=wait
         )
 
-    async def _claim(self) -> list[Delivery]:
+    async def _claim(self, streams: list[str]) -> list[Delivery]:
         claimed: list[Delivery] = []
-        for stream in self._streams:
+        for stream in streams:
             room = self._batch_size - len(claimed)
             if room <= 0:
                 break

@@ -23,10 +23,12 @@ from aurora.events._registry import EventRegistry
 from aurora.events._retry import RetryPolicy
 from aurora.logging import get_logger
 
-__all__ = ["ConsumerStats", "Dispatcher", "Handler", "Outcome", "describe_error"]
+__all__ = ["ConsumerStats", "Dispatcher", "Handler", "Outcome", "Route", "describe_error"]
 
 Handler = Callable[[Event], Awaitable[None]]
 """An event handler: ``async def on_created(event: Event) -> None``."""
+
+ExceptionTypes = tuple[type[BaseException], ...]
 
 _MAX_ERROR_CHARS = 4000
 
@@ -50,7 +52,25 @@ class ConsumerStats:
     failed_attempts: int = 0
     retried_later: int = 0
     dead_lettered: int = 0
+    given_up: int = 0
     released: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A handler and which of its exceptions are worth another try.
+
+    ``give_up_on`` wins over ``retry_on``: a poison input (a ``ValueError`` the handler
+    raises on bad data) goes straight to the dead-letter stream, with no retries.
+    """
+
+    handler: Handler
+    retry_on: ExceptionTypes = (Exception,)
+    give_up_on: ExceptionTypes = ()
+
+    def retryable(self, exc: BaseException) -> bool:
+        """Whether ``exc`` may go away on another attempt."""
+        return isinstance(exc, self.retry_on) and not isinstance(exc, self.give_up_on)
 
 
 def describe_error(exc: BaseException) -> str:
@@ -78,19 +98,19 @@ class Dispatcher:
         self._retry_policy = retry
         self._max_deliveries = max_deliveries
         self._stats = stats
-        self._handlers: dict[str, Handler] = {}
-        self._routes: dict[str, Handler | None] = {}
+        self._handlers: dict[str, Route] = {}
+        self._routes: dict[str, Route | None] = {}
         self._log = get_logger("aurora.events.consumer")
 
-    def add(self, event_type: str, handler: Handler) -> None:
-        """Route ``event_type`` (and older versions that upcast to it) to ``handler``."""
+    def add(self, event_type: str, route: Route) -> None:
+        """Route ``event_type`` (and older versions that upcast to it) to ``route``."""
         self._registry.spec(event_type)  # unknown types fail at subscription, not at runtime
         if event_type in self._handlers:
             raise ValueError(f"a handler for {event_type!r} is already subscribed")
-        self._handlers[event_type] = handler
+        self._handlers[event_type] = route
         self._routes.clear()
 
-    def route(self, event_type: str) -> Handler | None:
+    def route(self, event_type: str) -> Route | None:
         """The handler for ``event_type``, following upcasters; cached per type."""
         if event_type not in self._routes:
             handler = self._handlers.get(event_type)
@@ -103,8 +123,8 @@ class Dispatcher:
         """Process one delivery and say how to settle it."""
         stats = self._stats
         stats.received += 1
-        handler = self.route(delivery.event_type)
-        if handler is None:
+        route = self.route(delivery.event_type)
+        if route is None:
             stats.skipped += 1
             return Outcome.ACK
         if delivery.deliveries > self._max_deliveries:
@@ -116,15 +136,18 @@ class Dispatcher:
             return await self._dead_letter(delivery, describe_error(exc))
         try:  # the first attempt inline: it is the only one almost always
             with handling(event, payload):
-                await handler(event)
-        except Exception as exc:  # any handler failure is retried
-            error = await self._retry(handler, event, payload, delivery, exc)
+                await route.handler(event)
+        except Exception as exc:  # retried, unless the route gives up on it
+            error = await self._retry(route, event, payload, delivery, exc)
         else:
             stats.handled += 1
             return Outcome.ACK
         if error is None:
             stats.handled += 1
             return Outcome.ACK
+        if not route.retryable(error):
+            stats.given_up += 1
+            return await self._dead_letter(delivery, describe_error(error))
         if delivery.deliveries >= self._max_deliveries:
             return await self._dead_letter(delivery, describe_error(error))
         stats.retried_later += 1
@@ -132,7 +155,7 @@ class Dispatcher:
 
     async def _retry(
         self,
-        handler: Handler,
+        route: Route,
         event: Event,
         payload: BaseModel,
         delivery: Delivery,
@@ -151,14 +174,14 @@ class Dispatcher:
                 delivery=delivery.deliveries,
                 error=repr(last),
             )
-            if attempt == self._retry_policy.attempts:
+            if attempt == self._retry_policy.attempts or not route.retryable(last):
                 break
             await asyncio.sleep(self._retry_policy.backoff(attempt - 1))
             try:
                 with handling(event, payload):
-                    await handler(event)
+                    await route.handler(event)
                 return None
-            except Exception as exc:  # any handler failure is retried
+            except Exception as exc:  # retried, unless the route gives up on it
                 last = exc
         return last
 

@@ -4,6 +4,9 @@ It keeps real consumer-group state (last delivered id, a pending list with deliv
 counts and idle times) so retries, reclaiming and dead-lettering behave exactly as
 on Redis; tests that pass here exercise the same consumer code paths. The
 ``published`` log and ``assert_published`` are what service tests assert on.
+
+Like every transport it trims only what every group acknowledged (see ``_broker``):
+``maxlen`` is exact for a stream without groups and an alarm for one with groups.
 """
 
 from __future__ import annotations
@@ -21,10 +24,13 @@ from aurora.events._broker import (
     Delivery,
     GroupInfo,
     OutgoingMessage,
+    Persistence,
     StreamEntry,
+    StreamInfo,
     dead_letter_stream,
 )
 from aurora.events._envelope import Event
+from aurora.events._errors import GroupLostError
 
 __all__ = ["MemoryBroker"]
 
@@ -85,6 +91,7 @@ class MemoryBroker:
         # Futures, not an asyncio.Event: a broker may outlive the loop it was first
         # used on (one loop per test), and an Event binds to its first loop.
         self._waiters: set[asyncio.Future[None]] = set()
+        self._incarnation = 1
 
     # -- Broker protocol ------------------------------------------------------------
 
@@ -152,14 +159,22 @@ class MemoryBroker:
         return claimed
 
     async def release(
-        self, stream: str, group: str, consumer: str, message_ids: Sequence[str]
+        self,
+        stream: str,
+        group: str,
+        consumer: str,
+        message_ids: Sequence[str],
+        *,
+        delay: float = 0.0,
+        min_idle: float = 0.0,
     ) -> None:
-        """Mark pending entries as long idle so the next claim takes them at once."""
+        """Backdate pending entries so ``claim(min_idle=)`` takes them after ``delay``."""
         pending = self._group(stream, group).pending
+        delivered_at = float("-inf") if delay <= 0 else self._clock() - max(0.0, min_idle - delay)
         for mid in message_ids:
             slot = pending.get(mid)
             if slot is not None and slot.consumer == consumer:
-                slot.delivered_at = float("-inf")
+                slot.delivered_at = delivered_at
 
     async def dead_letter(self, delivery: Delivery, *, group: str, error: str) -> str:
         """Copy the message to ``<stream>:dlq`` with the error, and ack it."""
@@ -202,11 +217,46 @@ class MemoryBroker:
 
     async def group_info(self, stream: str, group: str) -> GroupInfo:
         """Pending and not-yet-delivered counts."""
-        state, grp = self._stream(stream), self._group(stream, group)
+        state = self._stream(stream)
+        grp = state.groups.get(group)
+        if grp is None:
+            return GroupInfo(stream, group, 0, None, 0, "0-0", exists=False)
         lag = sum(_parse_id(mid) > grp.last_id for mid in state.entries)
+        oldest = min(grp.pending, key=_parse_id) if grp.pending else None
         return GroupInfo(
-            stream, group, len(grp.pending), lag, len(grp.consumers), _format_id(grp.last_id)
+            stream,
+            group,
+            len(grp.pending),
+            lag,
+            len(grp.consumers),
+            _format_id(grp.last_id),
+            oldest_pending_id=oldest,
         )
+
+    async def stream_info(self, stream: str) -> StreamInfo:
+        """Entries held, against ``maxlen``."""
+        state = self._streams.get(stream)
+        if state is None:
+            return StreamInfo(stream, 0, "0-0", self._maxlen, exists=False)
+        first = next(iter(state.entries), None)  # dicts keep insertion (= id) order
+        length, last = len(state.entries), _format_id(state.last_id)
+        return StreamInfo(stream, length, last, self._maxlen, first_id=first)
+
+    async def persistence(self) -> Persistence:
+        """Never durable: the events live in this process only."""
+        return Persistence(
+            durable=False,
+            problems=("in-memory broker: a restart loses events",),
+            incarnation=str(self._incarnation),
+        )
+
+    def lose_everything(self) -> None:
+        """Forget streams and groups as a broker restarted without persistence would.
+
+        The ``published`` log stays, so a test can count what the restart lost.
+        """
+        self._streams.clear()
+        self._incarnation += 1
 
     async def ping(self) -> None:
         """Always reachable."""
@@ -276,7 +326,10 @@ class MemoryBroker:
     def _group(self, stream: str, group: str) -> _Group:
         grp = self._stream(stream).groups.get(group)
         if grp is None:
-            raise LookupError(f"NOGROUP: no consumer group {group!r} on stream {stream!r}")
+            raise GroupLostError(
+                f"No consumer group {group!r} on stream {stream!r}",
+                context={"stream": stream, "group": group},
+            )
         return grp
 
     def _append(self, stream: str, fields: dict[str, str]) -> str:
@@ -288,10 +341,20 @@ class MemoryBroker:
         state.entries[mid] = fields
         state.order.append(state.last_id)
         if self._maxlen is not None and len(state.order) > self._maxlen:
-            for old in state.order[: len(state.order) - self._maxlen]:
-                state.entries.pop(_format_id(old), None)
-            del state.order[: len(state.order) - self._maxlen]
+            self._trim(state, self._maxlen)
         return mid
+
+    def _trim(self, state: _Stream, maxlen: int) -> None:
+        """Drop the oldest entries beyond ``maxlen``, never one a group still needs."""
+        excess = len(state.order) - maxlen
+        if state.groups:
+            floor = min(_acked_floor(grp) for grp in state.groups.values())
+            excess = min(excess, bisect.bisect_left(state.order, floor))
+        if excess <= 0:
+            return
+        for old in state.order[:excess]:
+            state.entries.pop(_format_id(old), None)
+        del state.order[:excess]
 
     def _take_new(
         self, streams: Sequence[str], group: str, consumer: str, count: int
@@ -317,6 +380,13 @@ class MemoryBroker:
         for waiter in self._waiters:
             if not waiter.done():
                 waiter.set_result(None)
+
+
+def _acked_floor(group: _Group) -> _StreamId:
+    """The smallest id ``group`` may still need: its oldest pending, else its next entry."""
+    if group.pending:
+        return min(_parse_id(mid) for mid in group.pending)
+    return (group.last_id[0], group.last_id[1] + 1)
 
 
 def _delivery(stream: str, mid: str, entry: Mapping[str, str], count: int) -> Delivery:

@@ -50,7 +50,16 @@ class EventsSettings(AuroraSettings):
     stream_prefix: str = ""
     """Prepended to every stream key, to share one Redis between apps."""
     maxlen: int | None = Field(default=1_000_000, ge=1)
-    """Approximate cap on entries kept per stream (XADD MAXLEN ~)."""
+    """Entries a stream should stay under: trimmed only past what every group acked;
+    above it, an alarm (log, metric, health), never a drop."""
+    accept_volatile_broker: bool = False
+    """Let the relay run in staging/production on a Redis without AOF (accepting loss)."""
+    outbox_retention: float = Field(default=7 * 24 * 3600.0, ge=0)
+    """Seconds published outbox rows are kept for ``python -m aurora.events recover``."""
+    redelivery_backoff: float = Field(default=1.0, ge=0)
+    """Seconds before the first redelivery of a failed message; doubles each time."""
+    redelivery_max_backoff: float = Field(default=60.0, ge=0)
+    """Cap on the redelivery backoff (bounded by the visibility timeout)."""
     batch_size: int = Field(default=100, ge=1)
     """Messages a consumer reads and acks per round trip."""
     concurrency: int = Field(default=1, ge=1)

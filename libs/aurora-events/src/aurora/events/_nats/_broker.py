@@ -10,7 +10,13 @@ How Redis Streams semantics map onto JetStream:
   member never acked, so ``claim`` is a fetch and ``min_idle`` is not consulted;
 - ``release`` is a nak (redelivered at once), a dead letter is published to the
   ``<stream>:dlq`` stream (deduplicated by ``Nats-Msg-Id``) and then terminated;
-- message ids are stream sequences; a group position is a start sequence or time.
+- message ids are stream sequences; a group position is a start sequence or time;
+- streams keep every message (limits retention without a count cap) and are purged,
+  at most once per ``trim_interval``, only below what every consumer acknowledged
+  and only past ``maxlen``: trimming never passes the slowest group (interest
+  retention would drop history that replay and late groups need);
+- a consumer JetStream no longer has raises ``GroupLostError`` (checked when a
+  fetch comes back empty), and a stream it lost is recreated only by a publish.
 
 A publish counts only once JetStream has answered with its PubAck: ``publish``
 returns only then, so the outbox relay deletes rows only for stored events.
@@ -23,9 +29,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import time
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, NoReturn, ParamSpec, TypeVar
 
 import nats
 import nats.errors
@@ -39,10 +46,12 @@ from aurora.events._broker import (
     Delivery,
     GroupInfo,
     OutgoingMessage,
+    Persistence,
     StreamEntry,
+    StreamInfo,
     dead_letter_stream,
 )
-from aurora.events._errors import BrokerUnavailableError
+from aurora.events._errors import BrokerUnavailableError, GroupLostError
 from aurora.events._nats._positions import (
     Position,
     event_type_of,
@@ -108,10 +117,12 @@ class NatsBroker:
     Args:
         url: NATS server URL(s), comma-separated (``nats://127.0.0.1:4222``).
         prefix: Prepended to every subject and stream name, so apps (or tests) share a server.
-        maxlen: Messages kept per stream (``max_msgs``); ``None`` keeps everything.
+        maxlen: The length a stream should stay under: acknowledged messages past it are
+            purged (see the module docstring); ``None`` keeps everything.
         ack_wait: Seconds an unacked message waits before JetStream redelivers it.
         publish_timeout: Seconds to wait for the PubAcks of one ``publish`` call.
         replicas: Stream replicas (3 on a JetStream cluster for fault tolerance).
+        trim_interval: Seconds between trims of one stream (see the module docstring).
         client: An already connected client to use instead of connecting to ``url``.
     """
 
@@ -124,6 +135,7 @@ class NatsBroker:
         ack_wait: float = 30.0,
         publish_timeout: float = 10.0,
         replicas: int = 1,
+        trim_interval: float = 1.0,
         client: Client | None = None,
     ) -> None:
         self.address = url
@@ -139,6 +151,8 @@ class NatsBroker:
         self._streams: set[str] = set()
         self._subs: dict[tuple[str, str], JetStreamContext.PullSubscription] = {}
         self._inflight: dict[tuple[str, str], dict[str, Msg]] = {}
+        self._trim_interval = trim_interval
+        self._trimmed_at: dict[str, float] = {}
         self._log = get_logger("aurora.events.nats")
 
     @classmethod
@@ -210,7 +224,6 @@ class NatsBroker:
                 name=name,
                 subjects=[subject_base(self._prefix, stream) + ".>"],
                 storage=StorageType.FILE,
-                max_msgs=self._maxlen or -1,
                 num_replicas=self._replicas,
                 duplicate_window=_DUPLICATE_WINDOW,
             )
@@ -228,14 +241,57 @@ class NatsBroker:
         within ``publish_timeout``: then none of them may count as published.
         """
         js = await self.jetstream()
-        for stream in {message.stream for message in messages}:
+        streams = {message.stream for message in messages}
+        for stream in streams:
             await self._ensure_stream(js, stream)
+        try:
+            acks = await self._publish_all(js, messages)
+        except nats.js.errors.NoStreamResponseError:  # the server lost a stream we knew
+            self._streams.difference_update(streams)
+            for stream in streams:
+                await self._ensure_stream(js, stream)
+            acks = await self._publish_all(js, messages)
+        for stream in streams:
+            await self._trim_when_due(js, stream)
+        return [str(ack.seq) for ack in acks]
+
+    async def _publish_all(
+        self, js: JetStreamContext, messages: Sequence[OutgoingMessage]
+    ) -> list[Any]:
         futures = [
             await js.publish_async(self.subject(stream, event_type), body)
             for stream, event_type, body in messages
         ]
-        acks = await asyncio.wait_for(asyncio.gather(*futures), self._publish_timeout)
-        return [str(ack.seq) for ack in acks]
+        return list(await asyncio.wait_for(asyncio.gather(*futures), self._publish_timeout))
+
+    async def _trim_when_due(self, js: JetStreamContext, stream: str) -> None:
+        now = time.monotonic()
+        if self._maxlen is None or now - self._trimmed_at.get(stream, 0.0) < self._trim_interval:
+            return
+        self._trimmed_at[stream] = now
+        await self._trim(js, stream)
+
+    @_translated
+    async def trim(self, stream: str) -> int:
+        """Purge what every consumer acknowledged, down to ``maxlen``; returns how many went."""
+        return await self._trim(await self.jetstream(), stream)
+
+    async def _trim(self, js: JetStreamContext, stream: str) -> int:
+        name = self.stream_name(stream)
+        state = (await js.stream_info(name)).state
+        if self._maxlen is None or state.messages <= self._maxlen:
+            return 0
+        floors = [
+            (info.ack_floor.stream_seq if info.ack_floor is not None else 0)
+            for info in await js.consumers_info(name)
+            if info.config.durable_name  # range readers are not groups
+        ]
+        keep_from = min([*floors, state.last_seq]) + 1  # never past the slowest group
+        keep_from = min(keep_from, state.last_seq - self._maxlen + 1)
+        if keep_from <= state.first_seq:
+            return 0
+        await js.purge_stream(name, seq=keep_from)
+        return keep_from - state.first_seq
 
     @_translated
     async def dead_letter(self, delivery: Delivery, *, group: str, error: str) -> str:
@@ -336,18 +392,27 @@ class NatsBroker:
             # floor only bounds how long "nothing there" takes to hear.
             msgs = await sub.fetch(count, timeout=max(wait, _NO_WAIT_FLOOR))
         except TimeoutError:  # nats-py raises its own subclass, or this one
+            await self._check_group(stream, group)  # nothing came: is the consumer gone?
             return []
-        except nats.js.errors.NotFoundError:
-            await self._recreate_lost_group(stream, group)
-            return []
+        except nats.js.errors.NotFoundError as exc:
+            await self._lost(stream, group, exc)
         return self._deliveries(stream, group, msgs)
 
-    async def _recreate_lost_group(self, stream: str, group: str) -> None:
-        """A consumer JetStream lost (a stream deleted, a store wiped) restarts from the start."""
-        self._log.warning("event_group_recreated", stream=stream, group=group)
+    async def _check_group(self, stream: str, group: str) -> None:
+        js = await self.jetstream()
+        try:
+            await js.consumer_info(self.stream_name(stream), self._durable(group))
+        except nats.js.errors.NotFoundError as exc:
+            await self._lost(stream, group, exc)
+
+    async def _lost(self, stream: str, group: str, exc: Exception) -> NoReturn:
+        """Never recreated here: ``ensure_group`` decides where a new group starts."""
         await self._drop_subscription(stream, group)
         self._streams.discard(stream)
-        await self.ensure_group(stream, group, start_id="0")
+        raise GroupLostError(
+            f"NATS JetStream at {self.address} lost consumer {group!r} of {stream!r}",
+            context={"broker": self.address, "stream": stream, "group": group},
+        ) from exc
 
     def _deliveries(self, stream: str, group: str, msgs: Sequence[Msg]) -> list[Delivery]:
         inflight = self._inflight.setdefault((stream, group), {})
@@ -388,14 +453,24 @@ class NatsBroker:
 
     @_translated
     async def release(
-        self, stream: str, group: str, consumer: str, message_ids: Sequence[str]
+        self,
+        stream: str,
+        group: str,
+        consumer: str,
+        message_ids: Sequence[str],
+        *,
+        delay: float = 0.0,
+        min_idle: float = 0.0,
     ) -> None:
-        """Nak: JetStream redelivers at once; the redelivery counts, the nak does not."""
+        """Nak (with ``delay``): JetStream redelivers then; the redelivery counts, the nak not.
+
+        ``min_idle`` is not needed: the server holds the message for ``delay`` itself.
+        """
         inflight = self._inflight.get((stream, group), {})
         for message_id in message_ids:
             msg = inflight.pop(message_id, None)
             if msg is not None:
-                await msg.nak()
+                await msg.nak(delay=delay if delay > 0 else None)
         if self._client is not None:
             await self._client.flush()
 
@@ -417,19 +492,68 @@ class NatsBroker:
         the pull requests waiting now (``num_waiting``).
         """
         js = await self.jetstream()
+        name = self.stream_name(stream)
         try:
-            info = await js.consumer_info(self.stream_name(stream), self._durable(group))
+            info = await js.consumer_info(name, self._durable(group))
         except nats.js.errors.NotFoundError:
-            return GroupInfo(stream, group, 0, None, 0, "0", {"missing": True})
+            return GroupInfo(stream, group, 0, None, 0, "0", {"missing": True}, exists=False)
         delivered = info.delivered.stream_seq if info.delivered is not None else 0
-        return GroupInfo(
+        pending = info.num_ack_pending or 0
+        oldest, appended = None, None
+        if pending:
+            floor = info.ack_floor.stream_seq if info.ack_floor is not None else 0
+            oldest = str(floor + 1)
+            appended = await self._appended_at(js, name, floor + 1)
+        return _NatsGroupInfo(
             stream,
             group,
-            info.num_ack_pending or 0,
+            pending,
             info.num_pending or 0,
             info.num_waiting or 0,
             str(delivered or 0),
-            {"redelivered": info.num_redelivered or 0},
+            {"redelivered": info.num_redelivered or 0, "oldest_pending_time": appended},
+            oldest_pending_id=oldest,
+        )
+
+    async def _appended_at(self, js: JetStreamContext, name: str, seq: int) -> datetime | None:
+        with contextlib.suppress(nats.js.errors.NotFoundError):
+            return (await js.get_msg(name, seq)).time
+        return None
+
+    @_translated
+    async def stream_info(self, stream: str) -> StreamInfo:
+        """Messages held against ``maxlen``, and the first and last sequences."""
+        js = await self.jetstream()
+        try:
+            state = (await js.stream_info(self.stream_name(stream))).state
+        except nats.js.errors.NotFoundError:
+            return StreamInfo(stream, 0, "0", self._maxlen, exists=False)
+        first = str(state.first_seq) if state.messages else None
+        return StreamInfo(stream, state.messages, str(state.last_seq), self._maxlen, first_id=first)
+
+    @_translated
+    async def persistence(self) -> Persistence:
+        """File storage is durable across restarts; the incarnation is the server's id.
+
+        nats-server writes each message to its block file before the PubAck (a killed
+        process loses nothing) and fsyncs on ``sync_interval`` (2 minutes by default):
+        a machine crash can lose the last moments unless ``sync: always`` is set.
+        """
+        js = await self.jetstream()
+        account = await js.account_info()
+        client = self._client
+        # nats-py keeps the INFO the server sent; its server_id changes on every start.
+        info: dict[str, Any] = dict(client._server_info) if client is not None else {}
+        problems = () if self._replicas >= 1 and account.limits is not None else ("no JetStream",)
+        return Persistence(
+            durable=not problems,
+            problems=problems,
+            details={
+                "storage": "file",
+                "replicas": str(self._replicas),
+                "server_version": str(info.get("version", "")),
+            },
+            incarnation=str(info.get("server_id", "")),
         )
 
     # -- inspection -------------------------------------------------------------------------
@@ -526,6 +650,17 @@ class NatsBroker:
                 await js.delete_stream(info.config.name)
         self._streams.clear()
         self._subs.clear()
+
+
+class _NatsGroupInfo(GroupInfo):
+    """Sequences are not times: the oldest pending message's age comes from its timestamp."""
+
+    @property
+    def oldest_pending_age(self) -> float:
+        appended = self.extra.get("oldest_pending_time")
+        if appended is None:
+            return 0.0
+        return max(0.0, (datetime.now(UTC) - appended).total_seconds())
 
 
 def _sequence_and_count(msg: Msg) -> tuple[str, int]:

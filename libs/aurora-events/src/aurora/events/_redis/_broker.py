@@ -2,7 +2,9 @@
 
 Every Redis connection or timeout error is translated at this boundary into
 ``BrokerUnavailableError`` (a 503), so callers such as the outbox relay handle one
-error type whatever the client library raises.
+error type whatever the client library raises. A ``NOGROUP`` reply (the group or
+its stream vanished, e.g. a restart without persistence) becomes ``GroupLostError``:
+the group is never recreated behind the consumer's back.
 
 On a Redis Cluster (a ``RedisCluster`` client) stream keys carry a hash tag,
 ``<prefix>{<stream>}`` and ``<prefix>{<stream>}:dlq``, so a stream and its dead-letter
@@ -27,11 +29,14 @@ from aurora.events._broker import (
     Delivery,
     GroupInfo,
     OutgoingMessage,
+    Persistence,
     StreamEntry,
+    StreamInfo,
 )
-from aurora.events._errors import BrokerUnavailableError
-from aurora.events._redis import _consumer, _publisher
+from aurora.events._errors import BrokerUnavailableError, GroupLostError
+from aurora.events._redis import _consumer, _info, _publisher
 from aurora.events._redis._publisher import text
+from aurora.events._redis._trim import Trimmer
 from aurora.events._waiting import first_batch
 
 if TYPE_CHECKING:
@@ -64,6 +69,13 @@ def _translated(
             raise BrokerUnavailableError(
                 f"Redis at {self.address} is unavailable: {exc}", context={"broker": self.address}
             ) from exc
+        except ResponseError as exc:
+            if not _is_nogroup(exc):
+                raise
+            raise GroupLostError(
+                f"Redis at {self.address} lost a consumer group: {exc}",
+                context={"broker": self.address},
+            ) from exc
 
     return wrapper
 
@@ -75,10 +87,16 @@ class RedisBroker:
         client: A ``redis.asyncio.Redis`` or ``RedisCluster``; bytes replies are expected
             but not required.
         prefix: Prepended to every stream key, so several apps (or tests) share a Redis.
-        maxlen: Approximate cap per stream (``XADD MAXLEN ~``); ``None`` keeps everything.
+        maxlen: The length a stream should stay under. Streams are trimmed only up to
+            what every group acknowledged (``XTRIM MINID ~``, see ``_trim``); above
+            the cap the broker warns and ``stream_info`` reports ``over_capacity``.
+            ``None``: no cap (streams with groups are still trimmed).
         owns_client: Close the client in :meth:`close` (true when built ``from_url``).
         hash_tags: Put stream names in ``{}`` (default: on a cluster client only, so keys
             on a single Redis stay what they were).
+        require_durable: ``persistence()`` reports durability as required, so the
+            relay refuses a Redis without AOF (``from_config``: staging/production).
+        trim_interval: Seconds between trims of one stream.
     """
 
     def __init__(
@@ -89,6 +107,8 @@ class RedisBroker:
         maxlen: int | None = DEFAULT_MAXLEN,
         owns_client: bool = False,
         hash_tags: bool | None = None,
+        require_durable: bool = False,
+        trim_interval: float = 1.0,
     ) -> None:
         self._client: Any = client  # Redis and RedisCluster share the commands used here
         self._prefix = prefix
@@ -96,6 +116,8 @@ class RedisBroker:
         self._owns_client = owns_client
         self._cluster = isinstance(client, RedisCluster)
         self._hash_tags = self._cluster if hash_tags is None else hash_tags
+        self._require_durable = require_durable
+        self._trimmer = Trimmer(maxlen=maxlen, interval=trim_interval)
         self._cursors: dict[tuple[str, str], str] = {}
         if isinstance(client, RedisCluster):
             self.address = ",".join(f"{node.host}:{node.port}" for node in client.startup_nodes)
@@ -111,6 +133,7 @@ class RedisBroker:
         prefix: str = "",
         maxlen: int | None = DEFAULT_MAXLEN,
         cluster: bool = False,
+        require_durable: bool = False,
         **options: Any,
     ) -> RedisBroker:
         """Build a broker with its own client; ``options`` go to ``Redis.from_url``.
@@ -124,7 +147,13 @@ class RedisBroker:
         client: Redis | RedisCluster = (
             RedisCluster.from_url(url, **options) if cluster else Redis.from_url(url, **options)
         )
-        broker = cls(client, prefix=prefix, maxlen=maxlen, owns_client=True)
+        broker = cls(
+            client,
+            prefix=prefix,
+            maxlen=maxlen,
+            owns_client=True,
+            require_durable=require_durable,
+        )
         parts = urlsplit(url)
         broker.address = f"{parts.hostname or 'localhost'}:{parts.port or 6379}"
         return broker
@@ -138,11 +167,13 @@ class RedisBroker:
 
         opts = settings or EventsSettings()
         redis = config.redis
+        required = config.service.environment in ("staging", "production")
         return cls.from_url(
             redis.url,
             prefix=opts.stream_prefix,
             maxlen=opts.maxlen,
             cluster=opts.redis_cluster,
+            require_durable=required and not opts.accept_volatile_broker,
             socket_connect_timeout=redis.connect_timeout,
             # A blocking XREADGROUP must not look like a dead socket.
             socket_timeout=max(redis.socket_timeout, opts.block + 1.0),
@@ -163,8 +194,12 @@ class RedisBroker:
 
     @_translated
     async def publish(self, messages: Sequence[OutgoingMessage]) -> list[str]:
-        """Pipelined ``XADD ... MAXLEN ~``; returns the entry ids in order."""
-        return await _publisher.xadd_many(self._client, messages, key=self.key, maxlen=self._maxlen)
+        """Pipelined ``XADD``, then trim what every group acknowledged; returns the ids."""
+        ids = await _publisher.xadd_many(self._client, messages, key=self.key, maxlen=None)
+        for physical in {self.key(message.stream) for message in messages}:
+            if self._trimmer.due(physical):
+                await self._trimmer.trim(self._client, physical)
+        return ids
 
     @_translated
     async def ensure_group(self, stream: str, group: str, *, start_id: str = "0") -> None:
@@ -179,22 +214,12 @@ class RedisBroker:
     async def read(
         self, streams: Sequence[str], group: str, consumer: str, *, count: int, block: float
     ) -> list[Delivery]:
-        """``XREADGROUP`` for new entries, recreating a group Redis lost."""
+        """``XREADGROUP`` for new entries; ``GroupLostError`` if Redis lost the group."""
         if self._cluster and len(streams) > 1:
             return await self._read_each(streams, group, consumer, count=count, block=block)
         physical = {self.key(stream): stream for stream in streams}
-
-        async def recreate(stream: str) -> None:
-            await self.ensure_group(stream, group, start_id="0")
-
         return await _consumer.read_group(
-            self._client,
-            physical,
-            group,
-            consumer,
-            count=count,
-            block=block,
-            ensure_group=recreate,
+            self._client, physical, group, consumer, count=count, block=block
         )
 
     async def _read_each(
@@ -223,41 +248,41 @@ class RedisBroker:
     async def claim(
         self, stream: str, group: str, consumer: str, *, min_idle: float, count: int
     ) -> list[Delivery]:
-        """``XAUTOCLAIM`` from where the previous scan of this group stopped.
-
-        A group Redis lost (restart without persistence) has nothing to reclaim: it is
-        recreated from the start of the stream, as ``read`` does.
-        """
+        """``XAUTOCLAIM`` from where the previous scan of this group stopped."""
         cursor_key = (stream, group)
-        try:
-            deliveries, cursor = await _consumer.autoclaim(
-                self._client,
-                self.key(stream),
-                stream,
-                group,
-                consumer,
-                min_idle=min_idle,
-                count=count,
-                cursor=self._cursors.get(cursor_key, "0-0"),
-            )
-        except ResponseError as exc:
-            if not _is_nogroup(exc):
-                raise
-            await self.ensure_group(stream, group, start_id="0")
-            deliveries, cursor = [], "0-0"
+        deliveries, cursor = await _consumer.autoclaim(
+            self._client,
+            self.key(stream),
+            stream,
+            group,
+            consumer,
+            min_idle=min_idle,
+            count=count,
+            cursor=self._cursors.get(cursor_key, "0-0"),
+        )
         self._cursors[cursor_key] = cursor
         return deliveries
 
     @_translated
     async def release(
-        self, stream: str, group: str, consumer: str, message_ids: Sequence[str]
+        self,
+        stream: str,
+        group: str,
+        consumer: str,
+        message_ids: Sequence[str],
+        *,
+        delay: float = 0.0,
+        min_idle: float = 0.0,
     ) -> None:
-        """Return pending entries for immediate reclaim (see ``_consumer.release``)."""
-        try:
-            await _consumer.release(self._client, self.key(stream), group, consumer, message_ids)
-        except ResponseError as exc:
-            if not _is_nogroup(exc):  # a lost group has no pending entries to return
-                raise
+        """Return pending entries for reclaim after ``delay`` (see ``_consumer.release``)."""
+        await _consumer.release(
+            self._client,
+            self.key(stream),
+            group,
+            consumer,
+            message_ids,
+            idle=None if delay <= 0 else max(0.0, min_idle - delay),
+        )
 
     @_translated
     async def dead_letter(self, delivery: Delivery, *, group: str, error: str) -> str:
@@ -291,23 +316,23 @@ class RedisBroker:
 
     @_translated
     async def group_info(self, stream: str, group: str) -> GroupInfo:
-        """From ``XINFO GROUPS``; a missing stream or group reports nothing pending."""
-        try:
-            groups = await self._client.xinfo_groups(self.key(stream))
-        except ResponseError:
-            groups = []
-        for info in groups:
-            if text(info["name"]) == group:
-                lag = info.get("lag")
-                return GroupInfo(
-                    stream,
-                    group,
-                    int(info["pending"]),
-                    None if lag is None else int(lag),
-                    int(info["consumers"]),
-                    text(info["last-delivered-id"]),
-                )
-        return GroupInfo(stream, group, 0, None, 0, "0-0", {"missing": True})
+        """``XINFO GROUPS`` and ``XPENDING``; a missing stream or group has ``exists=False``."""
+        return await _info.group_info(self._client, self.key(stream), stream, group)
+
+    @_translated
+    async def stream_info(self, stream: str) -> StreamInfo:
+        """``XINFO STREAM``: length against ``maxlen``, last generated id."""
+        return await _info.stream_info(self._client, self.key(stream), stream, self._maxlen)
+
+    @_translated
+    async def persistence(self) -> Persistence:
+        """``INFO persistence`` and ``INFO memory``: AOF on, no eviction."""
+        return await _info.persistence(self._client, required=self._require_durable)
+
+    @_translated
+    async def trim(self, stream: str) -> int:
+        """Trim ``stream`` now as far as its groups allow (publishing does it every second)."""
+        return await self._trimmer.trim(self._client, self.key(stream))
 
     @_translated
     async def ping(self) -> None:

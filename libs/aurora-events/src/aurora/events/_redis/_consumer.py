@@ -6,11 +6,10 @@ the lib never sees redis-py's nested lists or bytes-vs-str differences.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import ResponseError
 
 from aurora.events._broker import Delivery
 from aurora.events._redis._publisher import text
@@ -28,26 +27,17 @@ async def read_group(
     *,
     count: int,
     block: float,
-    ensure_group: Callable[[str], Any],
 ) -> list[Delivery]:
     """``XREADGROUP ... >`` over ``streams`` (physical key -> logical name).
 
-    A ``NOGROUP`` reply means Redis lost the group (a restart without persistence,
-    a deleted stream): recreate it from the start of the stream and read again, so a
-    consumer survives a broker restart without an operator.
+    A ``NOGROUP`` reply (Redis lost the group) propagates: the broker turns it into
+    ``GroupLostError`` and the consumer raises the alarm instead of recreating it.
     """
     block_ms = int(block * 1000)
     request: dict[Any, Any] = {physical: ">" for physical in streams}
-    try:
-        reply = await client.xreadgroup(
-            group, consumer, request, count=count, block=block_ms if block_ms > 0 else None
-        )
-    except ResponseError as exc:
-        if "NOGROUP" not in str(exc):
-            raise
-        for logical in streams.values():
-            await ensure_group(logical)
-        reply = await client.xreadgroup(group, consumer, request, count=count)
+    reply = await client.xreadgroup(
+        group, consumer, request, count=count, block=block_ms if block_ms > 0 else None
+    )
     return _deliveries(reply, streams)
 
 
@@ -118,12 +108,20 @@ def _id_key(message_id: str) -> tuple[int, int]:
 
 
 async def release(
-    client: Redis, physical: str, group: str, consumer: str, message_ids: Sequence[str]
+    client: Redis,
+    physical: str,
+    group: str,
+    consumer: str,
+    message_ids: Sequence[str],
+    *,
+    idle: float | None = None,
 ) -> None:
-    """Make our pending entries instantly claimable without counting a delivery.
+    """Make our pending entries claimable without counting a delivery.
 
     Redis has no "nack": ``XCLAIM`` to ourselves with a huge ``IDLE`` makes the next
     ``XAUTOCLAIM`` by any consumer take them, and ``JUSTID`` leaves the count alone.
+    An ``idle`` of ``min_idle - delay`` seconds instead makes them claimable after
+    ``delay``: the redelivery backoff, with no extra state in Redis.
     Only ids still ours are touched, so an entry another consumer already reclaimed
     is not pulled back.
     """
@@ -138,4 +136,5 @@ async def release(
         text(row["message_id"]) for row in owned if text(row["message_id"]) in wanted  # type: ignore[arg-type]
     ]
     if mine:
-        await client.xclaim(physical, group, consumer, 0, mine, idle=_FOREVER_IDLE_MS, justid=True)
+        idle_ms = _FOREVER_IDLE_MS if idle is None else int(idle * 1000)
+        await client.xclaim(physical, group, consumer, 0, mine, idle=idle_ms, justid=True)
