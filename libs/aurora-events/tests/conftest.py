@@ -2,31 +2,23 @@
 
 Redis streams get a unique key prefix per test (deleted afterwards); PostgreSQL
 tests get their own schema (aurora.testing.databases). Fault tests start a private
-``redis-server`` they can stop and restart (:class:`RedisServer`).
+``redis-server`` they can stop and restart (``redis_servers.RedisServer``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-import redis
 from nats_servers import isolated_nats_broker, nats_url
+from redis_servers import RedisServer, private_redis
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from aurora.events import Broker, MemoryBroker, RedisBroker, events_metadata
 from aurora.testing.databases import postgres_schema, redis_url, unique_name
-from aurora.testing.server import free_port
-
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
 @pytest.fixture()
@@ -106,59 +98,8 @@ async def db_engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
         yield engine
 
 
-class RedisServer:
-    """A private ``redis-server`` without persistence, stoppable mid-test."""
-
-    def __init__(self, port: int, workdir: Path) -> None:
-        self.port = port
-        self.url = f"redis://127.0.0.1:{port}/0"
-        self._workdir = workdir
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self._process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--save", "", "--appendonly", "no"],
-            cwd=self._workdir,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                redis.Redis(port=self.port, socket_connect_timeout=0.2).ping()
-                return
-            except redis.ConnectionError:
-                time.sleep(0.02)
-        raise RuntimeError(f"redis-server did not start on port {self.port}")
-
-    def stop(self) -> None:
-        if self._process is not None:
-            self._process.kill()
-            self._process.wait(timeout=10)
-            self._process = None
-        _wait_port_closed(self.port)
-
-
-def _wait_port_closed(port: int) -> None:
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return
-        time.sleep(0.02)
-
-
 @pytest.fixture()
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    """A private Redis on a free port (fails in CI / skips locally without the binary)."""
-    if not os.path.exists(REDIS_SERVER):
-        message = f"redis-server binary not found at {REDIS_SERVER}"
-        if os.environ.get("CI"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    server = RedisServer(free_port(), tmp_path)
-    server.start()
-    try:
+    """A private Redis on a free port, without persistence (see ``redis_servers``)."""
+    with private_redis(tmp_path) as server:
         yield server
-    finally:
-        server.stop()

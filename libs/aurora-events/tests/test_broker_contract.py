@@ -9,6 +9,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from redis_servers import lose_stream
 from transports import guarantees
 
 from aurora.events import (
@@ -196,7 +197,7 @@ async def test_a_lost_group_raises_instead_of_being_recreated(broker: Broker) ->
     """After a restart without persistence the group is gone: say so, don't recreate it."""
     await broker.ensure_group(STREAM, "g")
     await broker.publish(messages(2))
-    await _lose_everything(broker)
+    await lose_stream(broker, STREAM)
     await broker.publish(messages(1))
     with pytest.raises(GroupLostError):
         await broker.read([STREAM], "g", "c", count=10, block=0)
@@ -249,13 +250,3 @@ async def _capped(broker: Broker, maxlen: int) -> Broker:
 async def _trim_now(broker: Broker) -> None:
     if isinstance(broker, RedisBroker | NatsBroker):  # publishing trims at most once a second
         await broker.trim(STREAM)
-
-
-async def _lose_everything(broker: Broker) -> None:
-    if isinstance(broker, RedisBroker):
-        await broker.client.delete(broker.key(STREAM))  # what a restart without AOF leaves
-    elif isinstance(broker, NatsBroker):  # what a wiped store leaves
-        await (await broker.jetstream()).delete_stream(broker.stream_name(STREAM))
-    else:
-        assert isinstance(broker, MemoryBroker)
-        broker.lose_everything()

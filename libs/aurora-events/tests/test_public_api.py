@@ -4,10 +4,12 @@ import aurora.events
 
 EXPECTED = [
     "CLOUDEVENTS_CONTENT_TYPE",
+    "Backoff",
     "Broker",
     "BrokerNotDurableError",
     "BrokerUnavailableError",
     "Consumer",
+    "ConsumerMetrics",
     "ConsumerStats",
     "DeadLetter",
     "Delivery",
@@ -34,6 +36,7 @@ EXPECTED = [
     "Payload",
     "Persistence",
     "Publisher",
+    "Recovery",
     "RedisBroker",
     "RetryPolicy",
     "StreamEntry",
@@ -66,6 +69,7 @@ EXPECTED = [
     "include_event_tables",
     "list_dead_letters",
     "purge_dead_letters",
+    "recover_from_outbox",
     "replay_dead_letters",
     "replay_group",
     "stream_for_type",

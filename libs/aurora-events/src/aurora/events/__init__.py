@@ -52,14 +52,15 @@ from aurora.events._factories import (
 from aurora.events._health import broker_health_check
 from aurora.events._inbox import Inbox, InboxHandler
 from aurora.events._memory import MemoryBroker
-from aurora.events._metrics import OutboxMetrics
+from aurora.events._metrics import ConsumerMetrics, OutboxMetrics
 from aurora.events._nats import NatsBroker
 from aurora.events._outbox import add_to_outbox
 from aurora.events._publisher import Publisher
+from aurora.events._recover import Recovery, recover_from_outbox
 from aurora.events._redis import RedisBroker
 from aurora.events._registry import EventRegistry, EventSpec, Upcaster, default_registry
 from aurora.events._relay import OutboxLag, OutboxRelay
-from aurora.events._retry import RetryPolicy
+from aurora.events._retry import Backoff, RetryPolicy
 from aurora.events._settings import EventsSettings, create_broker
 from aurora.events._tables import InboxRecord, OutboxRecord, events_metadata, include_event_tables
 from aurora.events._types import (
@@ -75,10 +76,12 @@ from aurora.events._types import (
 
 __all__ = [
     "CLOUDEVENTS_CONTENT_TYPE",
+    "Backoff",
     "Broker",
     "BrokerNotDurableError",
     "BrokerUnavailableError",
     "Consumer",
+    "ConsumerMetrics",
     "ConsumerStats",
     "DeadLetter",
     "Delivery",
@@ -105,6 +108,7 @@ __all__ = [
     "Payload",
     "Persistence",
     "Publisher",
+    "Recovery",
     "RedisBroker",
     "RetryPolicy",
     "StreamEntry",
@@ -137,6 +141,7 @@ __all__ = [
     "include_event_tables",
     "list_dead_letters",
     "purge_dead_letters",
+    "recover_from_outbox",
     "replay_dead_letters",
     "replay_group",
     "stream_for_type",

@@ -6,6 +6,8 @@
     python -m aurora.events dlq purge aurora.subject 1764150000000-0
     python -m aurora.events replay aurora.subject --group billing --since 2026-11-26T10:00:00Z
     python -m aurora.events relay --service subject-service
+    python -m aurora.events recover --service subject-service --since 2026-11-26T10:00:00Z \
+        --group search-index --group billing
 
 Redis comes from ``--redis-url`` or ``AURORA_REDIS__URL`` (aurora-config), the stream
 prefix from ``--prefix`` or ``AURORA_EVENTS__STREAM_PREFIX``. With
@@ -21,15 +23,16 @@ import json
 import signal
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from aurora.config import RedisSettings, get_config
+from aurora.config import RedisSettings, ServiceConfig, get_config
 from aurora.db import get_async_engine
 from aurora.errors import AuroraError
 from aurora.events import _dlq
 from aurora.events._broker import Broker, DeadLetter
 from aurora.events._nats import NatsBroker
+from aurora.events._recover import recover_from_outbox
 from aurora.events._redis import RedisBroker
 from aurora.events._relay import OutboxRelay
 from aurora.events._settings import EventsSettings
@@ -72,7 +75,25 @@ def _parser() -> argparse.ArgumentParser:
     relay = commands.add_parser("relay", help="run the outbox relay until SIGINT/SIGTERM")
     relay.add_argument("--service", required=True, help="service whose database holds the outbox")
     relay.add_argument("--batch-size", type=int)
+
+    recover = commands.add_parser(
+        "recover", help="publish again every outbox event published since a time (broker loss)"
+    )
+    recover.add_argument("--service", required=True, help="service whose database holds the outbox")
+    recover.add_argument("--since", required=True, type=_moment, help="ISO 8601 time")
+    recover.add_argument("--stream", help="only this stream (default: every stream)")
+    recover.add_argument(
+        "--group",
+        action="append",
+        default=[],
+        help="consumer group to recreate first if the broker lost it (repeatable)",
+    )
     return parser
+
+
+def _moment(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
@@ -93,6 +114,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
 async def _dispatch(args: argparse.Namespace, out: TextIO) -> None:
     if args.command == "relay":
         await _run_relay(args)
+        return
+    if args.command == "recover":
+        await _recover(args, out)
         return
     settings = EventsSettings()
     prefix = settings.stream_prefix if args.prefix is None else args.prefix
@@ -172,15 +196,17 @@ def _details(letter: DeadLetter) -> dict[str, Any]:
     return details
 
 
+def _real_broker(config: ServiceConfig, settings: EventsSettings) -> Broker:
+    """The relay's and recovery's broker: always a real one, even where "auto" means memory."""
+    if settings.backend == "nats":
+        return NatsBroker.from_config(config, settings=settings)
+    return RedisBroker.from_config(config, settings=settings)
+
+
 async def _run_relay(args: argparse.Namespace) -> None:
     config = get_config(args.service)
     settings = EventsSettings()
-    # A standalone relay always talks to a real broker, even where "auto" means memory.
-    broker: Broker = (
-        NatsBroker.from_settings(settings)
-        if settings.backend == "nats"
-        else RedisBroker.from_config(config, settings=settings)
-    )
+    broker = _real_broker(config, settings)
     relay = OutboxRelay(
         get_async_engine(args.service),
         broker,
@@ -197,3 +223,28 @@ async def _run_relay(args: argparse.Namespace) -> None:
     finally:
         await relay.stop()
         await broker.close()
+
+
+async def _recover(args: argparse.Namespace, out: TextIO) -> None:
+    config = get_config(args.service)
+    settings = EventsSettings()
+    broker = _real_broker(config, settings)
+    try:
+        done = await recover_from_outbox(
+            get_async_engine(args.service),
+            broker,
+            since=args.since,
+            stream=args.stream,
+            groups=args.group,
+            batch_size=settings.relay_batch_size,
+        )
+    finally:
+        await broker.close()
+    for stream in done.streams:
+        groups = ", ".join(args.group) or "none"
+        print(f"{stream}: groups ensured: {groups}", file=out)
+    print(
+        f"re-queued {done.requeued} events published since {args.since.isoformat()}; "
+        f"published {done.published}",
+        file=out,
+    )

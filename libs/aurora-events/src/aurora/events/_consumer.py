@@ -7,9 +7,11 @@ message ``XACK`` costs most of consume throughput) and makes shutdown simple: st
 taking new messages, let started handlers finish within ``shutdown_timeout``, and
 hand every unfinished message straight back to the group.
 
-A failed message is handed back with a growing delay (``Backoff``); a group the
-broker lost is reported (``GroupWatch``) and its streams are skipped until it is
-recreated, never recreated here behind an operator's back.
+A failed message is handed back with a growing delay (``Backoff``). A group the
+broker lost is never recreated quietly: ``GroupWatch`` logs an error, counts it and
+fails the health check; then the consumer either recreates it from the start of
+what the broker kept (``on_group_lost="recreate"``, so events the relay re-publishes
+reach it) or skips the stream until an operator's ``recover`` does (``"wait"``).
 
 Delivery is at-least-once: make handlers idempotent, or use ``Inbox``.
 """
@@ -22,7 +24,7 @@ import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from prometheus_client import CollectorRegistry
 
@@ -69,6 +71,9 @@ class Consumer:
         start_id: Where a new group starts: ``"0"`` (the retained history) or ``"$"``.
         metrics_registry: Prometheus registry for the lag gauges (default: global).
         lag_interval: Seconds between refreshes of the lag figures while running.
+        on_group_lost: ``"recreate"`` the group from the start of the stream (after
+            the alarm) or ``"wait"`` for ``python -m aurora.events recover``.
+        alarm_hold: Seconds the health check keeps failing after a loss.
     """
 
     def __init__(
@@ -89,6 +94,8 @@ class Consumer:
         start_id: str = "0",
         metrics_registry: CollectorRegistry | None = None,
         lag_interval: float = 5.0,
+        on_group_lost: Literal["recreate", "wait"] = "recreate",
+        alarm_hold: float = 600.0,
     ) -> None:
         if concurrency < 1 or batch_size < 1 or max_deliveries < 1:
             raise ValueError("concurrency, batch_size and max_deliveries must be positive")
@@ -121,7 +128,12 @@ class Consumer:
             redelivery_delay=lambda delivery: backoff.delay(delivery.deliveries),
             visibility_timeout=visibility_timeout,
         )
-        self.watch = GroupWatch(group=group, metrics=ConsumerMetrics.for_registry(metrics_registry))
+        self.watch = GroupWatch(
+            group=group,
+            metrics=ConsumerMetrics.for_registry(metrics_registry),
+            alarm_hold=alarm_hold,
+        )
+        self._recreate = on_group_lost == "recreate"
         self._lag_interval = lag_interval
         self._next_lag = 0.0
         self._streams: list[str] = []
@@ -312,6 +324,8 @@ class Consumer:
             for stream in self._streams:
                 await self._broker.ensure_group(stream, self.group, start_id=self._start_id)
             self._groups_ready = True
+        if self._recreate and self.watch.lost:
+            await self._recreate_lost()
         streams = [stream for stream in self._streams if stream not in self.watch.lost]
         if not streams:  # every group lost: wait for recovery, re-checking now and then
             await asyncio.sleep(block)
@@ -326,11 +340,17 @@ class Consumer:
             self.watch.seen(delivery.stream, delivery.message_id)
         return batch
 
+    async def _recreate_lost(self) -> None:
+        for stream in self.watch.lost:
+            await self._broker.ensure_group(stream, self.group, start_id="0")
+            self.watch.recreated(stream)
+
     async def _claim_or_read(self, streams: list[str], block: float) -> list[Delivery]:
         now = time.monotonic()
         if now >= min(self._next_claim, self._settler.retry_due):
             self._next_claim = now + self._visibility / 2
             self._settler.retry_due = float("inf")
+            await self._settler.flush()  # an ack in flight must not look like a stuck message
             claimed = await self._claim(streams)
             if claimed:
                 if len(claimed) >= self._batch_size:

@@ -90,5 +90,5 @@ def create_broker(config: ServiceConfig, *, settings: EventsSettings | None = No
     if backend == "memory":
         return MemoryBroker(maxlen=opts.maxlen)
     if backend == "nats":
-        return NatsBroker.from_settings(opts)
+        return NatsBroker.from_config(config, settings=opts)
     return RedisBroker.from_config(config, settings=opts)

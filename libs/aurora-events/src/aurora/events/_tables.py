@@ -7,7 +7,8 @@ metadatas to Alembic (``target_metadata = [Base.metadata, events_metadata]``) or
 copying them onto its own with :func:`include_event_tables`.
 
 The outbox follows Debezium's outbox table (aggregate, type, payload) plus the
-target stream; the inbox is keyed by (consumer, event id), which is what makes a
+target stream and ``published_at``: published rows are kept (marked, not deleted)
+for a retention window, so events a broker lost can be published again; the inbox is keyed by (consumer, event id), which is what makes a
 redelivered duplicate detectable inside the handler's own transaction.
 """
 
@@ -56,6 +57,9 @@ class OutboxRecord(_EventsBase):
     __table_args__ = (
         PrimaryKeyConstraint("id", name="pk_aurora_outbox"),
         Index("ix_aurora_outbox_aggregate_id", "aggregate", "id"),
+        # Serves the relay's "unpublished, in order" scan (NULLs first), the purge
+        # of old published rows and recovery's "published since" alike.
+        Index("ix_aurora_outbox_published_at_id", "published_at", "id"),
     )
 
     # SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL gets a bigint.
@@ -68,6 +72,8 @@ class OutboxRecord(_EventsBase):
     event_type: Mapped[str] = mapped_column(String(255))
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    """When the broker confirmed the row; ``None`` while it waits for the relay."""
 
 
 class InboxRecord(_EventsBase):

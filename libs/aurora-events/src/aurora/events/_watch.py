@@ -5,9 +5,9 @@ behind, silently forgets events a lagging group had not read yet. The consumer
 cannot get them back, but it must not carry on as if nothing happened: the watch
 turns a lost group (``GroupLostError``) or a stream whose newest id is older than
 one this consumer already read into an error log, a metric and a failing health
-check, until the group exists again (``python -m aurora.events recover`` recreates
-it after re-publishing from the outbox) or, for a stream that went backwards,
-until ``alarm_hold`` seconds passed.
+check. The check keeps failing while the group is missing and for ``alarm_hold``
+seconds after the loss, long enough for an alert to fire and an operator to run
+``python -m aurora.events recover``.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class GroupWatch:
         self._hold = alarm_hold
         self._log = get_logger("aurora.events.consumer")
         self._lost: dict[str, str] = {}  # stream -> why
-        self._backwards_until: dict[str, float] = {}
+        self._alarms: dict[str, tuple[float, str]] = {}  # stream -> (until, why)
         self._newest: dict[str, str] = {}
         self.figures: dict[str, tuple[GroupInfo, StreamInfo]] = {}
 
@@ -58,7 +58,7 @@ class GroupWatch:
         if stream in self._lost:
             return
         self._lost[stream] = reason
-        self._metrics.groups_lost.labels(stream, self.group).inc()
+        self._alarm(stream, reason)
         self._log.error(
             "event_group_lost",
             stream=stream,
@@ -66,6 +66,21 @@ class GroupWatch:
             reason=reason,
             hint="events may be lost: run `python -m aurora.events recover` (see README)",
         )
+
+    def recreated(self, stream: str) -> None:
+        """The consumer recreated the lost group (from the start of what the broker kept)."""
+        self._lost.pop(stream, None)
+        self._log.error(
+            "event_group_recreated",
+            stream=stream,
+            group=self.group,
+            hint="events the broker lost come back only from the outbox: the relay re-publishes "
+            "them after a restart it notices, `python -m aurora.events recover` otherwise",
+        )
+
+    def _alarm(self, stream: str, reason: str) -> None:
+        self._alarms[stream] = (time.monotonic() + self._hold, reason)
+        self._metrics.groups_lost.labels(stream, self.group).inc()
 
     async def refresh(
         self, broker: Broker, streams: Sequence[str], *, detect_loss: bool = True
@@ -90,11 +105,12 @@ class GroupWatch:
 
     def _check_backwards(self, stream: str, size: StreamInfo) -> None:
         newest = self._newest.get(stream)
+        if not size.exists or stream in self._lost:
+            return  # a lost group is alarmed already; the stream is gone with it
         if newest is None or _id_key(size.last_id) >= _id_key(newest):
             return
         self._newest[stream] = size.last_id
-        self._backwards_until[stream] = time.monotonic() + self._hold
-        self._metrics.groups_lost.labels(stream, self.group).inc()
+        self._alarm(stream, "the stream went backwards: the broker lost events")
         self._log.error(
             "event_stream_went_backwards",
             stream=stream,
@@ -117,14 +133,9 @@ class GroupWatch:
     ) -> Mapping[str, Any]:
         """Health details; raises ``ServiceUnavailableError`` on loss, lag or overflow."""
         now = time.monotonic()
-        if self._lost:
-            stream, reason = next(iter(self._lost.items()))
-            raise _unhealthy("consumer_group_lost", f"{self.group!r} on {stream!r}: {reason}")
-        backwards = [stream for stream, until in self._backwards_until.items() if until > now]
-        if backwards:
-            raise _unhealthy(
-                "consumer_group_lost", f"{backwards[0]!r} went backwards: events were lost"
-            )
+        for stream, (until, reason) in self._alarms.items():
+            if until > now or stream in self._lost:
+                raise _unhealthy("consumer_group_lost", f"{self.group!r} on {stream!r}: {reason}")
         details = {}
         for stream, (info, size) in self.figures.items():
             details[f"{stream}/{self.group}"] = _details(info, size)

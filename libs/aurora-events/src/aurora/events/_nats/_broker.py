@@ -63,6 +63,7 @@ from aurora.events._waiting import first_batch
 from aurora.logging import get_logger
 
 if TYPE_CHECKING:
+    from aurora.config import ServiceConfig
     from aurora.events._settings import EventsSettings
 
 __all__ = ["NatsBroker"]
@@ -123,6 +124,8 @@ class NatsBroker:
         publish_timeout: Seconds to wait for the PubAcks of one ``publish`` call.
         replicas: Stream replicas (3 on a JetStream cluster for fault tolerance).
         trim_interval: Seconds between trims of one stream (see the module docstring).
+        require_durable: ``persistence()`` reports durability as required (the relay
+            then refuses a server without JetStream); ``from_config`` in staging/production.
         client: An already connected client to use instead of connecting to ``url``.
     """
 
@@ -136,6 +139,7 @@ class NatsBroker:
         publish_timeout: float = 10.0,
         replicas: int = 1,
         trim_interval: float = 1.0,
+        require_durable: bool = False,
         client: Client | None = None,
     ) -> None:
         self.address = url
@@ -152,11 +156,14 @@ class NatsBroker:
         self._subs: dict[tuple[str, str], JetStreamContext.PullSubscription] = {}
         self._inflight: dict[tuple[str, str], dict[str, Msg]] = {}
         self._trim_interval = trim_interval
+        self._require_durable = require_durable
         self._trimmed_at: dict[str, float] = {}
         self._log = get_logger("aurora.events.nats")
 
     @classmethod
-    def from_settings(cls, settings: EventsSettings) -> NatsBroker:
+    def from_settings(
+        cls, settings: EventsSettings, *, require_durable: bool = False
+    ) -> NatsBroker:
         """Build from the events settings (``nats_url``, prefix, maxlen, visibility timeout)."""
         return cls(
             settings.nats_url,
@@ -164,7 +171,19 @@ class NatsBroker:
             maxlen=settings.maxlen,
             ack_wait=settings.visibility_timeout,
             replicas=settings.nats_replicas,
+            require_durable=require_durable,
         )
+
+    @classmethod
+    def from_config(
+        cls, config: ServiceConfig, *, settings: EventsSettings | None = None
+    ) -> NatsBroker:
+        """Build for a service: durability is required in staging and production."""
+        from aurora.events._settings import EventsSettings
+
+        opts = settings or EventsSettings()
+        required = config.service.environment in ("staging", "production")
+        return cls.from_settings(opts, require_durable=required and not opts.accept_volatile_broker)
 
     # -- connection -------------------------------------------------------------------
 
@@ -547,6 +566,7 @@ class NatsBroker:
         problems = () if self._replicas >= 1 and account.limits is not None else ("no JetStream",)
         return Persistence(
             durable=not problems,
+            required=self._require_durable,
             problems=problems,
             details={
                 "storage": "file",

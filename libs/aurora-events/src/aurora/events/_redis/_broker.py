@@ -134,6 +134,7 @@ class RedisBroker:
         maxlen: int | None = DEFAULT_MAXLEN,
         cluster: bool = False,
         require_durable: bool = False,
+        trim_interval: float = 1.0,
         **options: Any,
     ) -> RedisBroker:
         """Build a broker with its own client; ``options`` go to ``Redis.from_url``.
@@ -153,6 +154,7 @@ class RedisBroker:
             maxlen=maxlen,
             owns_client=True,
             require_durable=require_durable,
+            trim_interval=trim_interval,
         )
         parts = urlsplit(url)
         broker.address = f"{parts.hostname or 'localhost'}:{parts.port or 6379}"
