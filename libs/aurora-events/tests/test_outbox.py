@@ -3,6 +3,7 @@
 import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -96,7 +97,7 @@ async def test_a_rolled_back_transaction_leaves_no_event(engine: AsyncEngine) ->
     assert await outbox_count(engine) == 0
 
 
-async def test_the_relay_publishes_in_batches_and_deletes_only_what_was_sent(
+async def test_the_relay_publishes_in_batches_and_marks_what_was_sent(
     engine: AsyncEngine,
 ) -> None:
     broker = MemoryBroker()
@@ -104,7 +105,34 @@ async def test_the_relay_publishes_in_batches_and_deletes_only_what_was_sent(
     relay = OutboxRelay(sessions(engine), broker, batch_size=3, registry=CollectorRegistry())
     assert [await relay.relay_once() for _ in range(4)] == [3, 3, 1, 0]
     assert [e.id for e in broker.published] == [e.id for e in events]
-    assert await outbox_count(engine) == 0
+    assert await outbox_count(engine) == 7  # kept for recovery, marked published
+    assert (await relay.lag()).pending == 0
+
+
+async def test_requeued_rows_are_published_again_in_their_order(engine: AsyncEngine) -> None:
+    broker = MemoryBroker()
+    relay = OutboxRelay(engine, broker, registry=CollectorRegistry())
+    first = [await create_subject(engine, Publisher(), str(i)) for i in range(3)]
+    await relay.relay_once()
+    since = datetime.now(UTC)
+    later = [await create_subject(engine, Publisher(), str(i)) for i in range(3, 5)]
+    await relay.relay_once()
+    assert await relay.requeue(since=since) == 2
+    assert await relay.relay_once() == 2
+    assert [e.id for e in broker.published] == [e.id for e in first + later + later]
+    assert await relay.requeue(since=since, stream="aurora.other") == 0
+
+
+async def test_published_rows_are_purged_after_the_retention_window(engine: AsyncEngine) -> None:
+    relay = OutboxRelay(engine, MemoryBroker(), registry=CollectorRegistry(), retention=1.0)
+    for i in range(3):
+        await create_subject(engine, Publisher(), str(i))
+    await relay.relay_once()
+    await create_subject(engine, Publisher(), "waiting")
+    assert await relay.purge() == 0
+    await asyncio.sleep(1.05)
+    assert await relay.purge() == 3  # the unpublished row stays whatever its age
+    assert await outbox_count(engine) == 1
 
 
 async def test_a_broker_failure_keeps_the_rows(engine: AsyncEngine) -> None:
@@ -117,7 +145,7 @@ async def test_a_broker_failure_keeps_the_rows(engine: AsyncEngine) -> None:
     assert await outbox_count(engine) == 1
     broker = MemoryBroker()
     assert await OutboxRelay(engine, broker, registry=CollectorRegistry()).relay_once() == 1
-    assert len(broker.published) == 1
+    assert len(broker.published) == 1 and await outbox_count(engine) == 1
 
 
 class SlowBroker(MemoryBroker):

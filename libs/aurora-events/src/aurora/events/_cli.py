@@ -212,6 +212,7 @@ async def _run_relay(args: argparse.Namespace) -> None:
         broker,
         batch_size=args.batch_size or settings.relay_batch_size,
         poll_interval=settings.relay_poll_interval,
+        retention=settings.outbox_retention,
     )
     loop = asyncio.get_running_loop()
     stopped = asyncio.Event()
