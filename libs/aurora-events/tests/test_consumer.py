@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
+from transports import guarantees
 
 from aurora.errors import ServiceUnavailableError
 from aurora.events import (
@@ -25,7 +26,6 @@ from aurora.events import (
     list_dead_letters,
 )
 from aurora.logging import get_correlation_id
-from transports import guarantees
 
 STREAM = "aurora.subject"
 FAST = RetryPolicy(attempts=2, initial_backoff=0.001, max_backoff=0.001)

@@ -7,6 +7,7 @@ import sys
 from collections.abc import AsyncIterator
 
 import pytest
+from nats_servers import isolated_nats_broker, nats_url
 
 from aurora.events import (
     Consumer,
@@ -21,7 +22,6 @@ from aurora.events import (
 )
 from aurora.events._broker import encode
 from aurora.testing.process import child_env
-from nats_servers import isolated_nats_broker, nats_url
 
 STREAM = "aurora.subject"
 
