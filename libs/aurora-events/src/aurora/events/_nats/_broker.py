@@ -52,6 +52,13 @@ from aurora.events._broker import (
     dead_letter_stream,
 )
 from aurora.events._errors import BrokerUnavailableError, GroupLostError
+from aurora.events._nats._messages import (
+    NatsGroupInfo,
+    end_sequence,
+    entry,
+    header_value,
+    sequence_and_count,
+)
 from aurora.events._nats._positions import (
     Position,
     event_type_of,
@@ -86,8 +93,6 @@ _UNAVAILABLE = (
 )
 _RANGE_BATCH = 256
 _NO_WAIT_FLOOR = 0.05
-_V1_ACK_TOKENS = 9  # $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>
-_V2_ACK_TOKENS = 11  # with <domain>.<account hash> after $JS.ACK, and an optional token
 _DUPLICATE_WINDOW = 120.0
 
 
@@ -105,11 +110,6 @@ def _translated(
             ) from exc
 
     return wrapper
-
-
-def _header_value(value: str) -> str:
-    # NATS headers are line-based: a traceback's newlines would end the header.
-    return value.replace("\r", " ").replace("\n", " | ")
 
 
 class NatsBroker:
@@ -327,7 +327,7 @@ class NatsBroker:
             "stream": delivery.stream,
             "original_id": delivery.message_id,
             "group": group,
-            "error": _header_value(error),
+            "error": header_value(error),
             "deliveries": str(delivery.deliveries),
             "failed_at": datetime.now(UTC).isoformat(),
         }
@@ -438,7 +438,7 @@ class NatsBroker:
         base = subject_base(self._prefix, stream)
         found: list[Delivery] = []
         for msg in msgs:
-            message_id, deliveries = _sequence_and_count(msg)
+            message_id, deliveries = sequence_and_count(msg)
             inflight[message_id] = msg
             found.append(
                 Delivery(stream, message_id, event_type_of(msg.subject, base), msg.data, deliveries)
@@ -523,7 +523,7 @@ class NatsBroker:
             floor = info.ack_floor.stream_seq if info.ack_floor is not None else 0
             oldest = str(floor + 1)
             appended = await self._appended_at(js, name, floor + 1)
-        return _NatsGroupInfo(
+        return NatsGroupInfo(
             stream,
             group,
             pending,
@@ -589,7 +589,7 @@ class NatsBroker:
             state = (await js.stream_info(name)).state
         except nats.js.errors.NotFoundError:
             return []
-        last = _end_sequence(end, state.last_seq)
+        last = end_sequence(end, state.last_seq)
         if state.messages == 0 or (count is not None and count <= 0):
             return []
         entries: list[StreamEntry] = []
@@ -628,7 +628,7 @@ class NatsBroker:
                 seq = msg.metadata.sequence.stream
                 if seq > last or (count is not None and len(entries) >= count):
                     return
-                entries.append(_entry(stream, base, msg))
+                entries.append(entry(stream, base, msg))
                 if seq == last:
                     return
 
@@ -670,45 +670,3 @@ class NatsBroker:
                 await js.delete_stream(info.config.name)
         self._streams.clear()
         self._subs.clear()
-
-
-class _NatsGroupInfo(GroupInfo):
-    """Sequences are not times: the oldest pending message's age comes from its timestamp."""
-
-    @property
-    def oldest_pending_age(self) -> float:
-        appended = self.extra.get("oldest_pending_time")
-        if appended is None:
-            return 0.0
-        return max(0.0, (datetime.now(UTC) - appended).total_seconds())
-
-
-def _sequence_and_count(msg: Msg) -> tuple[str, int]:
-    """The stream sequence and delivery count, read from the ack subject.
-
-    ``msg.metadata`` builds dataclasses and a datetime per message; on the consume
-    hot path only two tokens are needed. Ack subjects have two layouts (with and
-    without domain and account); anything else goes through nats-py's parser.
-    """
-    tokens = (msg.reply or "").split(".")
-    if len(tokens) == _V1_ACK_TOKENS:
-        return tokens[5], int(tokens[4])
-    if len(tokens) >= _V2_ACK_TOKENS:
-        return tokens[Msg.Ack.StreamSeq], int(tokens[Msg.Ack.NumDelivered])
-    meta = msg.metadata
-    return str(meta.sequence.stream), meta.num_delivered
-
-
-def _end_sequence(end: str, last_seq: int) -> int:
-    if end == "+":
-        return last_seq
-    if end.isdigit():
-        return min(int(end), last_seq)
-    raise ValueError(f"{end!r} is not an end sequence on NATS (use a sequence or '+')")
-
-
-def _entry(stream: str, base: str, msg: Msg) -> StreamEntry:
-    fields = {key: value for key, value in (msg.headers or {}).items() if key != "Nats-Msg-Id"}
-    fields["type"] = event_type_of(msg.subject, base)
-    fields["event"] = msg.data.decode()
-    return StreamEntry(stream, str(msg.metadata.sequence.stream), fields)
