@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from polling import eventually
 from prometheus_client import CollectorRegistry
 from redis_servers import RedisServer, private_redis
 from sqlalchemy import String, func, select
@@ -69,14 +70,6 @@ async def broker(redis_server: RedisServer) -> AsyncIterator[RedisBroker]:
     )
     yield broker
     await broker.close()
-
-
-async def eventually(condition: Callable[[], Awaitable[bool]], timeout: float = 20) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 async def stage(engine: AsyncEngine, prefix: str, count: int) -> None:
@@ -286,13 +279,11 @@ async def test_an_offline_group_keeps_every_event_while_the_producer_passes_the_
     broker = RedisBroker.from_url(redis_server.url, maxlen=100, trim_interval=0)
     registry = CollectorRegistry()
     relay = OutboxRelay(engine, broker, registry=registry)
-    consumers = {}
+    consumers, applied = {}, {"online": set[str](), "offline": set[str]()}
     for group in ("online", "offline"):
         await broker.ensure_group(STREAM, group)
         consumers[group] = Consumer(broker, group=group, batch_size=200, metrics_registry=registry)
-        consumers[group].subscribe(
-            EventType.SUBJECT_CREATED, applying(Inbox(group, sessions=engine))
-        )
+        consumers[group].subscribe(EventType.SUBJECT_CREATED, recording(applied[group]))
     try:
         with capture_log_lines() as logs:
             for chunk in range(10):
@@ -313,8 +304,17 @@ async def test_an_offline_group_keeps_every_event_while_the_producer_passes_the_
         assert await consumers["online"].drain() == await consumers["offline"].drain() == 1
     finally:
         await broker.close()
-    assert await effects(engine, "online") == await effects(engine, "offline") == 1001
+    assert len(applied["online"]) == len(applied["offline"]) == 1001
     assert (await broker_length(redis_server)) <= 200
+
+
+def recording(applied: set[str]) -> Callable[[Event], Awaitable[None]]:
+    """A handler collecting event ids (the database is not what this test is about)."""
+
+    async def record(event: Event) -> None:
+        applied.add(event.id)
+
+    return record
 
 
 async def broker_length(server: RedisServer) -> int:
@@ -362,8 +362,12 @@ async def test_the_relay_refuses_a_redis_without_aof_where_durability_is_require
 
 @pytest.mark.parametrize(
     ("environment", "accept", "required"),
-    [("production", False, True), ("staging", False, True), ("production", True, False)]
-    + [("development", False, False)],
+    [
+        ("production", False, True),
+        ("staging", False, True),
+        ("production", True, False),
+        ("development", False, False),
+    ],
 )
 async def test_durability_is_required_in_staging_and_production_unless_accepted(
     redis_server: RedisServer, environment: str, accept: bool, required: bool

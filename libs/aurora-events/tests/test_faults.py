@@ -10,10 +10,11 @@ import signal
 import subprocess
 import sys
 import textwrap
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from polling import eventually
 from redis_servers import RedisServer
 from sqlalchemy import Integer, String, func, select
 from sqlalchemy.ext.asyncio import (
@@ -80,14 +81,6 @@ async def broker(redis_server: RedisServer) -> AsyncIterator[RedisBroker]:
     broker = RedisBroker.from_url(redis_server.url, socket_connect_timeout=0.5, socket_timeout=2)
     yield broker
     await broker.close()
-
-
-async def eventually(condition: Callable[[], Awaitable[bool]], timeout: float = 15) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 async def count(engine: AsyncEngine, model: type) -> int:

@@ -4,8 +4,8 @@ import asyncio
 from typing import Any
 
 import pytest
-from redis_servers import lose_stream
 from prometheus_client import CollectorRegistry
+from redis_servers import lose_stream
 
 from aurora.errors import ServiceUnavailableError
 from aurora.events import (
@@ -14,9 +14,7 @@ from aurora.events import (
     Consumer,
     Event,
     EventType,
-    MemoryBroker,
     Publisher,
-    RedisBroker,
     RetryPolicy,
     create_subject_created_event,
     list_dead_letters,

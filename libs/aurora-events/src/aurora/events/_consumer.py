@@ -336,8 +336,8 @@ class Consumer:
         except GroupLostError:
             await self.watch.refresh(self._broker, streams)
             return []
-        for delivery in batch:
-            self.watch.seen(delivery.stream, delivery.message_id)
+        for stream, message_id in {d.stream: d.message_id for d in batch}.items():
+            self.watch.seen(stream, message_id)  # the last of each stream is enough
         return batch
 
     async def _recreate_lost(self) -> None:

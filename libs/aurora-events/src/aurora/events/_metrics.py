@@ -8,19 +8,29 @@ process (or one per test) must not collide.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
 __all__ = ["ConsumerMetrics", "OutboxMetrics"]
 
-_BY_REGISTRY: weakref.WeakKeyDictionary[CollectorRegistry, OutboxMetrics] = (
-    weakref.WeakKeyDictionary()
-)
-_CONSUMER_BY_REGISTRY: weakref.WeakKeyDictionary[CollectorRegistry, ConsumerMetrics] = (
-    weakref.WeakKeyDictionary()
-)
+_M = TypeVar("_M")
 _GROUP = ("stream", "group")
+# One cache per metrics class: {registry: collectors}.
+_CACHES: dict[type, weakref.WeakKeyDictionary[CollectorRegistry, Any]] = {}
+
+
+def _collectors(
+    kind: type[_M], registry: CollectorRegistry | None, create: Callable[[CollectorRegistry], _M]
+) -> _M:
+    target = registry if registry is not None else REGISTRY
+    cache = _CACHES.setdefault(kind, weakref.WeakKeyDictionary())
+    existing: _M | None = cache.get(target)
+    if existing is None:
+        existing = cache[target] = create(target)
+    return existing
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +49,7 @@ class OutboxMetrics:
     @classmethod
     def for_registry(cls, registry: CollectorRegistry | None = None) -> OutboxMetrics:
         """The collectors on ``registry`` (prometheus-client's default when ``None``)."""
-        target = registry if registry is not None else REGISTRY
-        existing = _BY_REGISTRY.get(target)
-        if existing is None:
-            existing = _BY_REGISTRY[target] = cls._create(target)
-        return existing
+        return _collectors(cls, registry, cls._create)
 
     @classmethod
     def _create(cls, registry: CollectorRegistry) -> OutboxMetrics:
@@ -116,11 +122,7 @@ class ConsumerMetrics:
     @classmethod
     def for_registry(cls, registry: CollectorRegistry | None = None) -> ConsumerMetrics:
         """The collectors on ``registry`` (prometheus-client's default when ``None``)."""
-        target = registry if registry is not None else REGISTRY
-        existing = _CONSUMER_BY_REGISTRY.get(target)
-        if existing is None:
-            existing = _CONSUMER_BY_REGISTRY[target] = cls._create(target)
-        return existing
+        return _collectors(cls, registry, cls._create)
 
     @classmethod
     def _create(cls, registry: CollectorRegistry) -> ConsumerMetrics:
