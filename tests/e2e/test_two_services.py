@@ -15,51 +15,36 @@ skipped locally when unreachable and fail the run under ``CI``.
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-import redis
-from e2e.service_processes import (
+from e2e.platform_processes import (
     Platform,
     ServiceProcess,
-    catalog_entry,
     eventually,
-    launch_platform,
+    redis_stream_prefix,
+    running_platform,
+    service_databases,
 )
 
-from aurora.testing.databases import postgres_schema, redis_url, unique_name
 from aurora.testing.problems import assert_problem_response
 
-BREAKER_OPEN_SECONDS = 1.0
 MISSING = "00000000-0000-7000-8000-000000000000"
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
 def database_urls(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
     """A database per service: two throw-away PostgreSQL schemas, or two SQLite files."""
-    if request.param == "sqlite":
-        yield {name: f"sqlite:///{tmp_path / name}.db" for name in ("subjects", "catalog")}
-        return
-    with (
-        postgres_schema(prefix="e2e_subjects") as subjects,
-        postgres_schema(prefix="e2e_catalog") as catalog,
-    ):
-        yield {"subjects": subjects.url, "catalog": catalog.url}
+    with service_databases(request.param, tmp_path) as urls:
+        yield urls
 
 
 @pytest.fixture()
 def stream_prefix() -> Iterator[tuple[str, str]]:
     """Redis and a stream prefix no other test uses; its keys are deleted afterwards."""
-    url = redis_url()
-    prefix = unique_name("e2e") + ":"
-    yield url, prefix
-    client = redis.Redis.from_url(url)
-    try:
-        keys = list(client.scan_iter(match=f"{prefix}*"))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
+    with redis_stream_prefix() as found:
+        yield found
 
 
 @pytest.fixture()
@@ -67,16 +52,8 @@ def platform(
     tmp_path: Path, database_urls: dict[str, str], stream_prefix: tuple[str, str]
 ) -> Iterator[Platform]:
     """Both services started (in parallel) and ready; stopped afterwards."""
-    redis_address, prefix = stream_prefix
-    events = {
-        "AURORA_REDIS__URL": redis_address,
-        "AURORA_EVENTS__BACKEND": "redis",
-        "AURORA_EVENTS__STREAM_PREFIX": prefix,
-    }
-    with launch_platform(
-        tmp_path, database_urls, events, breaker_open_seconds=BREAKER_OPEN_SECONDS
-    ) as platform:
-        yield platform
+    with running_platform(tmp_path, database_urls, stream_prefix) as running:
+        yield running
 
 
 def health_of(service: ServiceProcess) -> Callable[[], str]:
@@ -87,6 +64,11 @@ def health_of(service: ServiceProcess) -> Callable[[], str]:
         return status
 
     return probe
+
+
+def catalog_entry(platform: Platform, subject_id: str) -> dict[str, Any] | None:
+    items = httpx.get(f"{platform.catalog.url}/api/v1/catalog").json()["items"]
+    return next((item for item in items if item["subject_id"] == subject_id), None)
 
 
 def test_a_subject_reaches_the_catalog_and_survives_an_outage(platform: Platform) -> None:

@@ -1,7 +1,7 @@
 """subject-service and catalog-service end to end on NATS JetStream, by configuration alone.
 
-The same two processes as ``test_two_services.py``, with no code change and no
-Redis: ``AURORA_EVENTS__BACKEND=nats`` and a NATS URL route the outbox relay, the
+The same two processes as ``test_two_services.py`` (``platform_processes``), with no
+code change: ``AURORA_EVENTS__BACKEND=nats`` and a NATS URL route the outbox relay, the
 consumer and its inbox through JetStream (streams under a prefix unique to the
 test, deleted afterwards). Needs the shared NATS with JetStream: skipped locally
 when unreachable, failed under ``CI``.
@@ -12,11 +12,12 @@ import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from e2e.service_processes import Platform, catalog_entry, eventually, launch_platform
+from e2e.platform_processes import Platform, eventually, running_platform, service_databases
 
 from aurora.events import NatsBroker
 from aurora.testing.databases import unique_name
@@ -40,14 +41,13 @@ def shared_nats() -> str:
 def platform(tmp_path: Path) -> Iterator[Platform]:
     """Both services on JetStream, each with a SQLite file; their streams deleted afterwards."""
     url, prefix = shared_nats(), unique_name("e2e") + "."
-    events = {
-        "AURORA_EVENTS__BACKEND": "nats",
-        "AURORA_EVENTS__NATS_URL": url,
-        "AURORA_EVENTS__STREAM_PREFIX": prefix,
-    }
-    databases = {name: f"sqlite:///{tmp_path / name}.db" for name in ("subjects", "catalog")}
+    nats = {"AURORA_EVENTS__BACKEND": "nats", "AURORA_EVENTS__NATS_URL": url}
+    unused_redis = "redis://127.0.0.1:1/0"  # nothing may talk to Redis
     try:
-        with launch_platform(tmp_path, databases, events) as platform:
+        with (
+            service_databases("sqlite", tmp_path) as databases,
+            running_platform(tmp_path, databases, (unused_redis, prefix), nats) as platform,
+        ):
             yield platform
     finally:
         asyncio.run(_delete_streams(url, prefix))
@@ -59,6 +59,11 @@ async def _delete_streams(url: str, prefix: str) -> None:
         await broker.delete_streams()
     finally:
         await broker.close()
+
+
+def catalog_entry(platform: Platform, subject_id: str) -> dict[str, Any] | None:
+    items = httpx.get(f"{platform.catalog.url}/api/v1/catalog").json()["items"]
+    return next((item for item in items if item["subject_id"] == subject_id), None)
 
 
 def test_subject_events_reach_the_catalog_over_jetstream(platform: Platform) -> None:

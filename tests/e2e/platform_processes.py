@@ -1,8 +1,9 @@
-"""Running subject-service and catalog-service as real processes, for the e2e tests.
+"""The two example services as real processes, shared by the end-to-end tests.
 
 Each service is started as the container starts it (its ``main``), configured only
-through ``AURORA_*`` variables; the event transport's variables come from the test,
-so one scenario runs on Redis Streams and on NATS JetStream alike.
+through ``AURORA_*`` variables (plus any extra ones a test adds, such as ``OTEL_*``):
+its own database (a PostgreSQL schema or a SQLite file), Redis with a stream prefix
+unique to the test, and subject-service's URL for catalog-service.
 """
 
 from __future__ import annotations
@@ -15,17 +16,20 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
 import pytest
+import redis
 
+from aurora.testing.databases import postgres_schema, redis_url, unique_name
 from aurora.testing.process import child_env
 from aurora.testing.server import free_port
 from aurora.testing.tokens import TokenFactory
 
-START_TIMEOUT = 30.0
+START_TIMEOUT = 90.0  # two cold interpreters importing the whole chassis on a busy machine
 WAIT_TIMEOUT = 15.0
+BREAKER_OPEN_SECONDS = 1.0
 T = TypeVar("T")
 
 
@@ -106,21 +110,52 @@ class Platform:
 
 
 @contextmanager
-def launch_platform(
+def service_databases(kind: str, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """A database per service: two throw-away PostgreSQL schemas, or two SQLite files."""
+    if kind == "sqlite":
+        yield {name: f"sqlite:///{tmp_path / name}.db" for name in ("subjects", "catalog")}
+        return
+    with (
+        postgres_schema(prefix="e2e_subjects") as subjects,
+        postgres_schema(prefix="e2e_catalog") as catalog,
+    ):
+        yield {"subjects": subjects.url, "catalog": catalog.url}
+
+
+@contextmanager
+def redis_stream_prefix() -> Iterator[tuple[str, str]]:
+    """Redis and a stream prefix no other test uses; its keys are deleted afterwards."""
+    url = redis_url()
+    prefix = unique_name("e2e") + ":"
+    yield url, prefix
+    client = redis.Redis.from_url(url)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
+@contextmanager
+def running_platform(
     tmp_path: Path,
     database_urls: Mapping[str, str],
-    events_env: Mapping[str, str],
-    *,
-    breaker_open_seconds: float = 1.0,
+    stream_prefix: tuple[str, str],
+    extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[Platform]:
-    """Both services started (in parallel) and ready, with ``events_env`` for the transport."""
+    """Both services started (in parallel) and ready; stopped afterwards."""
+    redis_address, prefix = stream_prefix
     tokens = TokenFactory.hs256(subject="e2e-editor")
     common = {
         "AURORA_SERVICE__ENVIRONMENT": "test",
         "AURORA_LOGGING__FORMAT": "json",
-        **events_env,
+        "AURORA_REDIS__URL": redis_address,
+        "AURORA_EVENTS__BACKEND": "redis",
+        "AURORA_EVENTS__STREAM_PREFIX": prefix,
         "AURORA_EVENTS__BLOCK": "0.2",  # consumer reads wake this often (and stop this fast)
         "AURORA_EVENTS__RELAY_POLL_INTERVAL": "0.2",
+        **(extra_env or {}),
     }
     subjects_port = free_port()
     subjects = ServiceProcess(
@@ -150,7 +185,7 @@ def launch_platform(
                 "AURORA_SERVICES__SUBJECT_SERVICE__TIMEOUT": "5",
                 "AURORA_CATALOG_SERVICE__BREAKER_MINIMUM_CALLS": "2",
                 "AURORA_CATALOG_SERVICE__BREAKER_WINDOW": "4",
-                "AURORA_CATALOG_SERVICE__BREAKER_OPEN_SECONDS": str(breaker_open_seconds),
+                "AURORA_CATALOG_SERVICE__BREAKER_OPEN_SECONDS": str(BREAKER_OPEN_SECONDS),
             }
         ),
         tmp_path,
@@ -178,8 +213,3 @@ def eventually(
                 f"{what} did not happen in {WAIT_TIMEOUT}s; last: {result!r}\n{platform.logs()}"
             )
         time.sleep(0.05)
-
-
-def catalog_entry(platform: Platform, subject_id: str) -> dict[str, Any] | None:
-    items = httpx.get(f"{platform.catalog.url}/api/v1/catalog").json()["items"]
-    return next((item for item in items if item["subject_id"] == subject_id), None)
