@@ -184,7 +184,7 @@ async def test_rejected_writes_publish_nothing(
     assert_problem_response(forbidden, status=403)
     assert_problem_response(missing, status=404, code="not_found")
     assert database.count("flow_subjects") == 1
-    assert database.count("aurora_outbox") == 0
+    assert database.count("aurora_outbox", published_at=None) == 0  # published rows are kept
     events.assert_published(EventType.SUBJECT_CREATED, count=1)
 
 
