@@ -1,6 +1,7 @@
-"""aurora-events throughput against raw redis-py baselines measured in the same run.
+"""aurora-events throughput against raw redis-py and nats-py baselines measured in the same run.
 
     PYTHONPATH=$(ls -d libs/*/src | paste -sd:) python benchmarks/events.py [--events N]
+        [--transports redis,nats]
 
 Rows (events/s, medians of ``--repeat`` rounds; the ratio is the median of each
 round's aurora / raw, the two measured back to back):
@@ -14,8 +15,13 @@ round's aurora / raw, the two measured back to back):
   ``FOR UPDATE SKIP LOCKED``, delete after confirm) vs raw pipelined ``XADD``
   (half as many rounds: staging the rows is the slow part).
 
-Needs Redis (``AURORA_TEST_REDIS_URL``, default redis://127.0.0.1:6379/0) and, for the
-relay row, PostgreSQL (``AURORA_TEST_POSTGRES_URL``, default the test database).
+The same three rows run on NATS JetStream (``NatsBroker``) against raw nats-py:
+``publish_async`` of pre-encoded bodies then every PubAck awaited, and a pull
+consumer's ``fetch(100)`` + ``ack()`` per message (one flush per batch).
+
+Needs Redis (``AURORA_TEST_REDIS_URL``, default redis://127.0.0.1:6379/0), NATS with
+JetStream (``AURORA_TEST_NATS_URL``, default nats://127.0.0.1:4222) and, for the relay
+rows, PostgreSQL (``AURORA_TEST_POSTGRES_URL``, default the test database).
 """
 
 from __future__ import annotations
@@ -37,9 +43,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from aurora.events import (
+    Broker,
     Consumer,
     Event,
     EventType,
+    NatsBroker,
     OutboxRelay,
     Publisher,
     RedisBroker,
@@ -48,12 +56,14 @@ from aurora.events import (
     create_subject_created_event,
     events_metadata,
 )
+from aurora.events._broker import encode
 
 REDIS_URL = os.environ.get("AURORA_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
 POSTGRES_URL = (
     os.environ.get("AURORA_TEST_POSTGRES_URL")
     or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+NATS_URL = os.environ.get("AURORA_TEST_NATS_URL") or "nats://127.0.0.1:4222"
 MAXLEN = 1_000_000
 CHUNK = 1000
 READ_COUNT = 100
@@ -193,6 +203,29 @@ async def bench_relay(
     """
     client, key = broker.client, broker.key("aurora.subject")
     bodies = [event.to_json() for event in events]
+
+    async def reset() -> None:
+        await client.delete(key)
+
+    async def raw() -> None:
+        await raw_xadd(client, key, bodies, EventType.SUBJECT_CREATED)
+
+    async def stored() -> int:
+        return int(await client.xlen(key))
+
+    return await relay_rows(broker, events, runs, reset=reset, raw=raw, stored=stored)
+
+
+async def relay_rows(
+    broker: Broker,
+    events: list[Event],
+    runs: int,
+    *,
+    reset: Work,
+    raw: Work,
+    stored: Callable[[], Awaitable[int]],
+) -> tuple[float, float, float, float]:
+    """The relay row on any transport: ``raw`` is the paired baseline, ``reset`` empties."""
     writes: list[float] = []
     async with postgres_schema() as engine:
         sessions = async_sessionmaker(engine, expire_on_commit=False)
@@ -201,7 +234,7 @@ async def bench_relay(
 
         async def setup() -> None:
             nonlocal staged
-            await client.delete(key)
+            await reset()
             if not staged:
                 start = time.perf_counter()
                 for first in range(0, len(events), 1000):
@@ -210,9 +243,6 @@ async def bench_relay(
                 writes.append(len(events) / (time.perf_counter() - start))
                 staged = True
 
-        async def raw() -> None:
-            await raw_xadd(client, key, bodies, EventType.SUBJECT_CREATED)
-
         async def relay_all() -> None:
             nonlocal staged
             while await relay.relay_once():
@@ -220,13 +250,104 @@ async def bench_relay(
             staged = False
 
         raw_rates, relay_rates = await timed_runs(runs, len(events), setup, raw, relay_all)
-        assert await client.xlen(key) == len(events)
+        assert await stored() == len(events)
     return (*compare(raw_rates, relay_rates), statistics.median(writes))
 
 
-async def main(count: int, runs: int) -> None:
-    started = time.perf_counter()
-    events = make_events(count)
+async def raw_publish_async(js: Any, subject: str, bodies: list[bytes]) -> None:
+    # What a hand-written JetStream publisher does: pipeline, then await every PubAck.
+    futures = [await js.publish_async(subject, body) for body in bodies]
+    await asyncio.gather(*futures)
+
+
+async def raw_fetch_ack(sub: Any, client: Any, count: int) -> None:
+    seen = 0
+    while seen < count:
+        msgs = await sub.fetch(READ_COUNT, timeout=1.0)
+        for msg in msgs:
+            await msg.ack()
+        seen += len(msgs)
+        await client.flush()
+
+
+async def bench_nats_publish(
+    broker: NatsBroker, events: list[Event], runs: int
+) -> tuple[float, float, float]:
+    js, stream = await broker.jetstream(), "aurora.subject"
+    await broker.publish([encode(events[0])])  # creates the stream
+    subject = broker.subject(stream, EventType.SUBJECT_CREATED)
+    bodies = [event.to_json() for event in events]
+    publisher = Publisher(broker)
+
+    async def reset() -> None:
+        await js.purge_stream(broker.stream_name(stream))
+
+    async def raw() -> None:
+        await raw_publish_async(js, subject, bodies)
+
+    async def ours() -> None:
+        await publisher.publish_many(events)
+
+    raw_rates, our_rates = await timed_runs(runs, len(events), reset, raw, ours)
+    return compare(raw_rates, our_rates)
+
+
+async def bench_nats_consume(
+    broker: NatsBroker, events: list[Event], runs: int
+) -> tuple[float, float, float]:
+    js, stream = await broker.jetstream(), "aurora.subject"
+    name = broker.stream_name(stream)
+    await broker.ensure_group(stream, "bench-setup")
+    await js.purge_stream(name)
+    await Publisher(broker).publish_many(events)
+    groups = iter(range(1_000_000))
+    current = {"group": ""}
+
+    async def fresh_group() -> None:
+        current["group"] = f"bench-{next(groups)}"
+        await broker.ensure_group(stream, current["group"])
+
+    async def raw() -> None:
+        sub = await js.pull_subscribe_bind(durable=current["group"], stream=name)
+        await raw_fetch_ack(sub, broker.client, len(events))
+        await sub.unsubscribe()
+
+    async def noop(event: Event) -> None:
+        return None
+
+    async def ours() -> None:
+        consumer = Consumer(
+            broker, group=current["group"], batch_size=READ_COUNT, retry=RetryPolicy(attempts=1)
+        )
+        consumer.subscribe(EventType.SUBJECT_CREATED, noop)
+        assert await consumer.drain() == len(events)
+
+    raw_rates, our_rates = await timed_runs(runs, len(events), fresh_group, raw, ours)
+    return compare(raw_rates, our_rates)
+
+
+async def bench_nats_relay(
+    broker: NatsBroker, events: list[Event], runs: int
+) -> tuple[float, float, float, float]:
+    """The relay row on JetStream: rows are deleted only after their PubAcks."""
+    js, stream = await broker.jetstream(), "aurora.subject"
+    name = broker.stream_name(stream)
+    subject = broker.subject(stream, EventType.SUBJECT_CREATED)
+    bodies = [event.to_json() for event in events]
+
+    async def reset() -> None:
+        await js.purge_stream(name)
+
+    async def raw() -> None:
+        await raw_publish_async(js, subject, bodies)
+
+    async def stored() -> int:
+        return int((await js.stream_info(name)).state.messages)
+
+    return await relay_rows(broker, events, runs, reset=reset, raw=raw, stored=stored)
+
+
+async def redis_rows(events: list[Event], runs: int) -> list[Row]:
     broker = RedisBroker.from_url(REDIS_URL, prefix=f"bench-{uuid.uuid4().hex[:8]}:", maxlen=MAXLEN)
     try:
         publish = await bench_publish(broker, events, runs)
@@ -237,23 +358,59 @@ async def main(count: int, runs: int) -> None:
         if keys:
             await broker.client.delete(*keys)
         await broker.close()
-    rows = [
-        ("publish: publish_many vs pipelined XADD", publish, ">= 0.8x"),
-        ("consume: Consumer, batch XACK vs XREADGROUP + XACK", consume, ">= 0.7x"),
-        ("outbox relay on PostgreSQL vs pipelined XADD", relay, "reported"),
+    return [
+        ("Redis", "publish: publish_many vs pipelined XADD", publish, ">= 0.8x"),
+        ("Redis", "consume: Consumer, batch XACK vs XREADGROUP + XACK", consume, ">= 0.7x"),
+        ("Redis", "outbox relay on PostgreSQL vs pipelined XADD", (*relay,), "reported"),
+        ("Redis", f"(outbox writes, 1000 per transaction: {writes:,.0f} events/s)", None, ""),
     ]
+
+
+async def nats_rows(events: list[Event], runs: int) -> list[Row]:
+    broker = NatsBroker(NATS_URL, prefix=f"bench_{uuid.uuid4().hex[:8]}.", maxlen=MAXLEN)
+    try:
+        publish = await bench_nats_publish(broker, events, runs)
+        consume = await bench_nats_consume(broker, events, runs)
+        *relay, _ = await bench_nats_relay(broker, events, max(3, runs // 2))
+    finally:
+        await broker.delete_streams()
+        await broker.close()
+    return [
+        ("JetStream", "publish: publish_many vs publish_async + PubAcks", publish, ">= 0.8x"),
+        ("JetStream", "consume: Consumer vs fetch(100) + ack", consume, ">= 0.7x"),
+        ("JetStream", "outbox relay on PostgreSQL vs publish_async", (*relay,), "reported"),
+    ]
+
+
+Row = tuple[str, str, "tuple[float, float, float] | None", str]
+
+
+async def main(count: int, runs: int, transports: list[str]) -> None:
+    started = time.perf_counter()
+    events = make_events(count)
+    rows: list[Row] = []
+    if "redis" in transports:
+        rows += await redis_rows(events, runs)
+    if "nats" in transports:
+        rows += await nats_rows(events, runs)
     print(f"aurora-events benchmark: {count} events per run, medians of {runs} paired runs\n")
-    print("| scenario | raw redis-py (events/s) | aurora-events (events/s) | ratio | target |")
-    print("|---|---:|---:|---:|---:|")
-    for name, (raw, ours, ratio), target in rows:
-        print(f"| {name} | {raw:,.0f} | {ours:,.0f} | {ratio:.2f}x | {target} |")
-    print(f"\noutbox writes (add_to_outbox, 1000 events per transaction): {writes:,.0f} events/s")
-    print(f"(total {time.perf_counter() - started:.1f} s)")
+    print(
+        "| transport | scenario | raw client (events/s) | aurora-events (events/s) | ratio | target |"
+    )
+    print("|---|---|---:|---:|---:|---:|")
+    for transport, name, figures, target in rows:
+        if figures is None:
+            print(f"| {transport} | {name} | | | | |")
+            continue
+        raw, ours, ratio = figures
+        print(f"| {transport} | {name} | {raw:,.0f} | {ours:,.0f} | {ratio:.2f}x | {target} |")
+    print(f"\n(total {time.perf_counter() - started:.1f} s)")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=5_000)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--transports", default="redis,nats", help="comma-separated")
     options = parser.parse_args()
-    asyncio.run(main(options.events, options.repeat))
+    asyncio.run(main(options.events, options.repeat, options.transports.split(",")))

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from nats_servers import isolated_nats_broker, nats_url
 from redis_servers import RedisServer, private_redis
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -47,11 +48,20 @@ async def redis_broker(redis_test_url: str) -> AsyncIterator[RedisBroker]:
         yield broker
 
 
-@pytest.fixture(params=["memory", "redis"])
+# The contract suite's JetStream ack wait: long enough for a test's reads, short
+# enough that the reclaim test does not wait long.
+CONTRACT_ACK_WAIT = 1.0
+
+
+@pytest.fixture(params=["memory", "redis", "nats"])
 async def broker(request: pytest.FixtureRequest) -> AsyncIterator[Broker]:
     """Each transport in turn: tests using it pin down the shared semantics."""
     if request.param == "memory":
         yield MemoryBroker()
+        return
+    if request.param == "nats":
+        async with isolated_nats_broker(nats_url(), ack_wait=CONTRACT_ACK_WAIT) as nats_broker:
+            yield nats_broker
         return
     async with isolated_redis_broker(redis_url()) as redis_broker:
         yield redis_broker

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from aurora.events import Broker, MemoryBroker, RedisBroker
+from aurora.events import Broker, MemoryBroker, NatsBroker, RedisBroker
 from aurora.testing.server import free_port
 
 __all__ = ["REDIS_SERVER", "RedisServer", "lose_stream", "private_redis"]
@@ -102,6 +102,8 @@ async def lose_stream(broker: Broker, stream: str) -> None:
     """Make ``broker`` forget ``stream`` and its groups, as a restart without AOF does."""
     if isinstance(broker, RedisBroker):
         await broker.client.delete(broker.key(stream))
+    elif isinstance(broker, NatsBroker):  # what a wiped JetStream store leaves
+        await (await broker.jetstream()).delete_stream(broker.stream_name(stream))
     else:
         assert isinstance(broker, MemoryBroker)
         broker.lose_everything()

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from aurora.app import Service
 from aurora.config import ServiceConfig
 from aurora.db import get_async_engine
-from aurora.events import Broker, Consumer, EventsSettings, EventType, Inbox, create_broker
+from aurora.events import (
+    Broker,
+    Consumer,
+    EventsSettings,
+    EventType,
+    Inbox,
+    asyncapi_endpoint,
+    create_broker,
+)
 
 from catalog_service.projection import on_subject_created, on_subject_deleted, on_subject_updated
 from catalog_service.settings import SERVICE_NAME
@@ -57,6 +65,10 @@ def install_events(
     service.on_shutdown(broker.close)
     service.on_shutdown(consumer.stop)
     service.add_health_check("events", consumer.health_check(), critical=False)
+    asyncapi = asyncapi_endpoint(
+        title=SERVICE_NAME, version=service.app.version, consumers=[consumer]
+    )
+    service.app.add_api_route("/asyncapi.json", asyncapi, include_in_schema=False)
     runtime = EventsRuntime(broker, consumer, inbox)
     service.app.state.events = runtime
     return runtime

@@ -24,8 +24,10 @@ from aurora.events import (
     Broker,
     Event,
     EventsSettings,
+    EventType,
     OutboxRelay,
     add_to_outbox,
+    asyncapi_endpoint,
     broker_health_check,
     create_broker,
     create_subject_created_event,
@@ -110,6 +112,9 @@ def install_events(
     service.on_shutdown(relay.stop)
     service.add_health_check("events", broker_health_check(broker), critical=False)
     service.add_health_check("outbox", relay.health_check(max_age=60), critical=False)
+    sends = [EventType.SUBJECT_CREATED, EventType.SUBJECT_UPDATED, EventType.SUBJECT_DELETED]
+    asyncapi = asyncapi_endpoint(title=SERVICE_NAME, version=service.app.version, sends=sends)
+    service.app.add_api_route("/asyncapi.json", asyncapi, include_in_schema=False)
     runtime = EventsRuntime(broker, relay)
     service.app.state.events = runtime
     return runtime

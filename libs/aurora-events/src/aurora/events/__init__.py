@@ -8,6 +8,7 @@ in-memory ``MemoryBroker`` has the same semantics as ``RedisBroker`` and doubles
 the test fake.
 """
 
+from aurora.events._asyncapi import asyncapi_document, asyncapi_endpoint
 from aurora.events._broker import (
     Broker,
     DeadLetter,
@@ -52,6 +53,7 @@ from aurora.events._health import broker_health_check
 from aurora.events._inbox import Inbox, InboxHandler
 from aurora.events._memory import MemoryBroker
 from aurora.events._metrics import ConsumerMetrics, OutboxMetrics
+from aurora.events._nats import NatsBroker
 from aurora.events._outbox import add_to_outbox
 from aurora.events._publisher import Publisher
 from aurora.events._recover import Recovery, recover_from_outbox
@@ -97,6 +99,7 @@ __all__ = [
     "InboxRecord",
     "InvalidEventError",
     "MemoryBroker",
+    "NatsBroker",
     "OutboxLag",
     "OutboxMetrics",
     "OutboxRecord",
@@ -119,6 +122,8 @@ __all__ = [
     "UserDeleted",
     "UserUpdated",
     "add_to_outbox",
+    "asyncapi_document",
+    "asyncapi_endpoint",
     "broker_health_check",
     "create_broker",
     "create_event",

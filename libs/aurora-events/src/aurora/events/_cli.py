@@ -10,7 +10,9 @@
         --group search-index --group billing
 
 Redis comes from ``--redis-url`` or ``AURORA_REDIS__URL`` (aurora-config), the stream
-prefix from ``--prefix`` or ``AURORA_EVENTS__STREAM_PREFIX``.
+prefix from ``--prefix`` or ``AURORA_EVENTS__STREAM_PREFIX``. With
+``AURORA_EVENTS__BACKEND=nats`` (and no ``--redis-url``) the commands work on
+JetStream at ``AURORA_EVENTS__NATS_URL``; dead-letter ids are then stream sequences.
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from aurora.config import RedisSettings, get_config
+from aurora.config import RedisSettings, ServiceConfig, get_config
 from aurora.db import get_async_engine
 from aurora.errors import AuroraError
 from aurora.events import _dlq
-from aurora.events._broker import DeadLetter
+from aurora.events._broker import Broker, DeadLetter
+from aurora.events._nats import NatsBroker
 from aurora.events._recover import recover_from_outbox
 from aurora.events._redis import RedisBroker
 from aurora.events._relay import OutboxRelay
@@ -116,9 +119,13 @@ async def _dispatch(args: argparse.Namespace, out: TextIO) -> None:
         await _recover(args, out)
         return
     settings = EventsSettings()
-    url = args.redis_url or RedisSettings().url
     prefix = settings.stream_prefix if args.prefix is None else args.prefix
-    broker = RedisBroker.from_url(url, prefix=prefix)
+    broker: Broker
+    if settings.backend == "nats" and args.redis_url is None:
+        broker = NatsBroker.from_settings(settings.model_copy(update={"stream_prefix": prefix}))
+    else:
+        url = args.redis_url or RedisSettings().url
+        broker = RedisBroker.from_url(url, prefix=prefix, cluster=settings.redis_cluster)
     try:
         if args.command == "replay":
             position = await _dlq.replay_group(
@@ -131,7 +138,7 @@ async def _dispatch(args: argparse.Namespace, out: TextIO) -> None:
         await broker.close()
 
 
-async def _dlq_command(broker: RedisBroker, args: argparse.Namespace, out: TextIO) -> None:
+async def _dlq_command(broker: Broker, args: argparse.Namespace, out: TextIO) -> None:
     if args.action == "list":
         letters = await _dlq.list_dead_letters(
             broker, args.stream, start=args.start, count=args.count
@@ -189,10 +196,17 @@ def _details(letter: DeadLetter) -> dict[str, Any]:
     return details
 
 
+def _real_broker(config: ServiceConfig, settings: EventsSettings) -> Broker:
+    """The relay's and recovery's broker: always a real one, even where "auto" means memory."""
+    if settings.backend == "nats":
+        return NatsBroker.from_config(config, settings=settings)
+    return RedisBroker.from_config(config, settings=settings)
+
+
 async def _run_relay(args: argparse.Namespace) -> None:
     config = get_config(args.service)
     settings = EventsSettings()
-    broker = RedisBroker.from_config(config, settings=settings)
+    broker = _real_broker(config, settings)
     relay = OutboxRelay(
         get_async_engine(args.service),
         broker,
@@ -215,7 +229,7 @@ async def _run_relay(args: argparse.Namespace) -> None:
 async def _recover(args: argparse.Namespace, out: TextIO) -> None:
     config = get_config(args.service)
     settings = EventsSettings()
-    broker = RedisBroker.from_config(config, settings=settings)
+    broker = _real_broker(config, settings)
     try:
         done = await recover_from_outbox(
             get_async_engine(args.service),

@@ -137,6 +137,7 @@ class Consumer:
         self._lag_interval = lag_interval
         self._next_lag = 0.0
         self._streams: list[str] = []
+        self._subscriptions: dict[str, str] = {}
         self._groups_ready = False
         self._next_claim = 0.0
         self._stopping = False
@@ -187,6 +188,7 @@ class Consumer:
         name = str(event_type)
         self._dispatcher.add(name, Route(handler, tuple(retry_on), tuple(give_up_on)))
         target = stream or stream_for_type(name)
+        self._subscriptions[name] = target
         if target not in self._streams:
             self._streams.append(target)
             self._groups_ready = False
@@ -211,6 +213,11 @@ class Consumer:
     def streams(self) -> list[str]:
         """The streams this consumer reads."""
         return list(self._streams)
+
+    @property
+    def subscriptions(self) -> dict[str, str]:
+        """Each subscribed event type and the stream it is read from (AsyncAPI documents)."""
+        return dict(self._subscriptions)
 
     # -- lifecycle --------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """aurora-events' own settings (``AURORA_EVENTS__*``) and the broker factory.
 
-The broker's address is not here: it is the service's ``redis.url`` from
+The Redis address is not here: it is the service's ``redis.url`` from
 aurora-config, so one Redis setting serves caches, rate limits and events alike.
+NATS serves only events, so its URL is an events setting (``nats_url``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pydantic_settings import SettingsConfigDict
 from aurora.config import AuroraSettings
 from aurora.events._broker import Broker
 from aurora.events._memory import MemoryBroker
+from aurora.events._nats import NatsBroker
 from aurora.events._redis import RedisBroker
 
 if TYPE_CHECKING:
@@ -37,8 +39,14 @@ class EventsSettings(AuroraSettings):
 
     model_config = SettingsConfigDict(env_prefix="AURORA_EVENTS__")
 
-    backend: Literal["auto", "memory", "redis"] = "auto"
-    """Transport: auto (memory in development/test, else Redis), memory or redis."""
+    backend: Literal["auto", "memory", "redis", "nats"] = "auto"
+    """Transport: auto (memory in development/test, else Redis), memory, redis or nats."""
+    redis_cluster: bool = False
+    """Talk to ``redis.url`` as a Redis Cluster (``?cluster=true`` in the URL does too)."""
+    nats_url: str = "nats://127.0.0.1:4222"
+    """NATS server URL(s), comma-separated, for ``backend="nats"`` (JetStream enabled)."""
+    nats_replicas: int = Field(default=1, ge=1, le=5)
+    """Replicas of each JetStream stream (3 on a JetStream cluster)."""
     stream_prefix: str = ""
     """Prepended to every stream key, to share one Redis between apps."""
     maxlen: int | None = Field(default=1_000_000, ge=1)
@@ -81,4 +89,6 @@ def create_broker(config: ServiceConfig, *, settings: EventsSettings | None = No
         backend = "memory" if embedded else "redis"
     if backend == "memory":
         return MemoryBroker(maxlen=opts.maxlen)
+    if backend == "nats":
+        return NatsBroker.from_config(config, settings=opts)
     return RedisBroker.from_config(config, settings=opts)

@@ -5,6 +5,11 @@ Every Redis connection or timeout error is translated at this boundary into
 error type whatever the client library raises. A ``NOGROUP`` reply (the group or
 its stream vanished, e.g. a restart without persistence) becomes ``GroupLostError``:
 the group is never recreated behind the consumer's back.
+
+On a Redis Cluster (a ``RedisCluster`` client) stream keys carry a hash tag,
+``<prefix>{<stream>}`` and ``<prefix>{<stream>}:dlq``, so a stream and its dead-letter
+stream share a slot (dead-lettering stays one MULTI), and a read over several
+streams is one ``XREADGROUP`` per stream, since one command can't span slots.
 """
 
 from __future__ import annotations
@@ -12,14 +17,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from redis.asyncio import Redis
+from redis.asyncio import Redis, RedisCluster
+from redis.exceptions import ClusterError, RedisClusterException, ResponseError, TryAgainError
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from aurora.events._broker import (
+    DLQ_SUFFIX,
     Delivery,
     GroupInfo,
     OutgoingMessage,
@@ -31,6 +37,7 @@ from aurora.events._errors import BrokerUnavailableError, GroupLostError
 from aurora.events._redis import _consumer, _info, _publisher
 from aurora.events._redis._publisher import text
 from aurora.events._redis._trim import Trimmer
+from aurora.events._waiting import first_batch
 
 if TYPE_CHECKING:
     from aurora.config import ServiceConfig
@@ -41,6 +48,14 @@ __all__ = ["RedisBroker"]
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 DEFAULT_MAXLEN = 1_000_000
+_UNAVAILABLE = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    ClusterError,  # cluster down, a master down, slots moving
+    RedisClusterException,
+    TryAgainError,
+    OSError,
+)
 
 
 def _translated(
@@ -50,7 +65,7 @@ def _translated(
     async def wrapper(self: RedisBroker, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         try:
             return await fn(self, *args, **kwargs)
-        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+        except _UNAVAILABLE as exc:
             raise BrokerUnavailableError(
                 f"Redis at {self.address} is unavailable: {exc}", context={"broker": self.address}
             ) from exc
@@ -69,13 +84,16 @@ class RedisBroker:
     """A ``Broker`` on Redis Streams.
 
     Args:
-        client: A ``redis.asyncio.Redis``; bytes replies are expected but not required.
+        client: A ``redis.asyncio.Redis`` or ``RedisCluster``; bytes replies are expected
+            but not required.
         prefix: Prepended to every stream key, so several apps (or tests) share a Redis.
         maxlen: The length a stream should stay under. Streams are trimmed only up to
             what every group acknowledged (``XTRIM MINID ~``, see ``_trim``); above
             the cap the broker warns and ``stream_info`` reports ``over_capacity``.
             ``None``: no cap (streams with groups are still trimmed).
         owns_client: Close the client in :meth:`close` (true when built ``from_url``).
+        hash_tags: Put stream names in ``{}`` (default: on a cluster client only, so keys
+            on a single Redis stay what they were).
         require_durable: ``persistence()`` reports durability as required, so the
             relay refuses a Redis without AOF (``from_config``: staging/production).
         trim_interval: Seconds between trims of one stream.
@@ -83,23 +101,29 @@ class RedisBroker:
 
     def __init__(
         self,
-        client: Redis,
+        client: Redis | RedisCluster,
         *,
         prefix: str = "",
         maxlen: int | None = DEFAULT_MAXLEN,
         owns_client: bool = False,
+        hash_tags: bool | None = None,
         require_durable: bool = False,
         trim_interval: float = 1.0,
     ) -> None:
-        self._client = client
+        self._client: Any = client  # Redis and RedisCluster share the commands used here
         self._prefix = prefix
         self._maxlen = maxlen
         self._owns_client = owns_client
+        self._cluster = isinstance(client, RedisCluster)
+        self._hash_tags = self._cluster if hash_tags is None else hash_tags
         self._require_durable = require_durable
         self._trimmer = Trimmer(maxlen=maxlen, interval=trim_interval)
         self._cursors: dict[tuple[str, str], str] = {}
-        kwargs = client.connection_pool.connection_kwargs
-        self.address = f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}"
+        if isinstance(client, RedisCluster):
+            self.address = ",".join(f"{node.host}:{node.port}" for node in client.startup_nodes)
+        else:
+            kwargs = client.connection_pool.connection_kwargs
+            self.address = f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}"
 
     @classmethod
     def from_url(
@@ -108,15 +132,24 @@ class RedisBroker:
         *,
         prefix: str = "",
         maxlen: int | None = DEFAULT_MAXLEN,
+        cluster: bool = False,
         require_durable: bool = False,
         trim_interval: float = 1.0,
         **options: Any,
     ) -> RedisBroker:
-        """Build a broker with its own client; ``options`` go to ``Redis.from_url``."""
+        """Build a broker with its own client; ``options`` go to ``Redis.from_url``.
+
+        A Redis Cluster client is used when ``cluster`` is true or the URL says
+        ``?cluster=true`` (any node's address will do: the client discovers the rest).
+        """
         options.setdefault("socket_connect_timeout", 5)
         options["decode_responses"] = False
+        url, cluster = _cluster_flag(url, cluster)
+        client: Redis | RedisCluster = (
+            RedisCluster.from_url(url, **options) if cluster else Redis.from_url(url, **options)
+        )
         broker = cls(
-            Redis.from_url(url, **options),
+            client,
             prefix=prefix,
             maxlen=maxlen,
             owns_client=True,
@@ -141,6 +174,7 @@ class RedisBroker:
             redis.url,
             prefix=opts.stream_prefix,
             maxlen=opts.maxlen,
+            cluster=opts.redis_cluster,
             require_durable=required and not opts.accept_volatile_broker,
             socket_connect_timeout=redis.connect_timeout,
             # A blocking XREADGROUP must not look like a dead socket.
@@ -148,13 +182,17 @@ class RedisBroker:
         )
 
     @property
-    def client(self) -> Redis:
-        """The underlying client (for raw commands such as benchmarks' baselines)."""
+    def client(self) -> Any:
+        """The underlying ``Redis`` or ``RedisCluster`` (raw commands, benchmarks' baselines)."""
         return self._client
 
     def key(self, stream: str) -> str:
-        """The Redis key of a logical stream name."""
-        return self._prefix + stream
+        """The Redis key of a logical stream name (hash-tagged on a cluster)."""
+        if not self._hash_tags:
+            return self._prefix + stream
+        if stream.endswith(DLQ_SUFFIX):
+            return f"{self._prefix}{{{stream[: -len(DLQ_SUFFIX)]}}}{DLQ_SUFFIX}"
+        return f"{self._prefix}{{{stream}}}"
 
     @_translated
     async def publish(self, messages: Sequence[OutgoingMessage]) -> list[str]:
@@ -179,9 +217,26 @@ class RedisBroker:
         self, streams: Sequence[str], group: str, consumer: str, *, count: int, block: float
     ) -> list[Delivery]:
         """``XREADGROUP`` for new entries; ``GroupLostError`` if Redis lost the group."""
+        if self._cluster and len(streams) > 1:
+            return await self._read_each(streams, group, consumer, count=count, block=block)
         physical = {self.key(stream): stream for stream in streams}
         return await _consumer.read_group(
             self._client, physical, group, consumer, count=count, block=block
+        )
+
+    async def _read_each(
+        self, streams: Sequence[str], group: str, consumer: str, *, count: int, block: float
+    ) -> list[Delivery]:
+        """One read per stream (streams live in different slots): at once, then waiting."""
+        found: list[Delivery] = []
+        for stream in streams:
+            found += await self.read([stream], group, consumer, count=count - len(found), block=0)
+            if len(found) >= count:
+                return found
+        if found or block <= 0:
+            return found
+        return await first_batch(
+            [self.read([s], group, consumer, count=count, block=block) for s in streams]
         )
 
     @_translated
@@ -290,6 +345,18 @@ class RedisBroker:
         """Close the client if this broker created it."""
         if self._owns_client:
             await self._client.aclose()
+
+
+def _cluster_flag(url: str, cluster: bool) -> tuple[str, bool]:
+    """Strip ``cluster=true`` from the URL's query (no client accepts it) and honour it."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    flags = [value for key, value in query if key == "cluster"]
+    if not flags:
+        return url, cluster
+    kept = urlencode([(key, value) for key, value in query if key != "cluster"])
+    wanted = cluster or flags[-1].lower() in ("1", "true", "yes", "on")
+    return urlunsplit(parts._replace(query=kept)), wanted
 
 
 def _is_nogroup(exc: ResponseError) -> bool:
