@@ -2,30 +2,24 @@
 
 Redis streams get a unique key prefix per test (deleted afterwards); PostgreSQL
 tests get their own schema (aurora.testing.databases). Fault tests start a private
-``redis-server`` they can stop and restart (:class:`RedisServer`).
+``redis-server`` they can stop and restart (events_redis_server.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-import redis
+from events_redis_server import REDIS_SERVER, RedisServer
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from aurora.events import Broker, MemoryBroker, RedisBroker, events_metadata
 from aurora.testing.databases import postgres_schema, redis_url, unique_name
 from aurora.testing.server import free_port
-
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
 @pytest.fixture()
@@ -94,48 +88,6 @@ async def db_engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
     """Each supported database in turn."""
     async with event_tables_engine(request.param, tmp_path) as engine:
         yield engine
-
-
-class RedisServer:
-    """A private ``redis-server`` without persistence, stoppable mid-test."""
-
-    def __init__(self, port: int, workdir: Path) -> None:
-        self.port = port
-        self.url = f"redis://127.0.0.1:{port}/0"
-        self._workdir = workdir
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self._process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--save", "", "--appendonly", "no"],
-            cwd=self._workdir,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                redis.Redis(port=self.port, socket_connect_timeout=0.2).ping()
-                return
-            except redis.ConnectionError:
-                time.sleep(0.02)
-        raise RuntimeError(f"redis-server did not start on port {self.port}")
-
-    def stop(self) -> None:
-        if self._process is not None:
-            self._process.kill()
-            self._process.wait(timeout=10)
-            self._process = None
-        _wait_port_closed(self.port)
-
-
-def _wait_port_closed(port: int) -> None:
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return
-        time.sleep(0.02)
 
 
 @pytest.fixture()

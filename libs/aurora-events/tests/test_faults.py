@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from conftest import RedisServer
+from events_redis_server import RedisServer
 from prometheus_client import CollectorRegistry
 from sqlalchemy import Integer, String, func, select
 from sqlalchemy.ext.asyncio import (
