@@ -41,18 +41,20 @@ def load_api(source_root: Path, package: str) -> griffe.Module:
         if name not in module.members:
             continue  # listed in __all__ but not defined: the lib's own API test catches it
         member = module.members[name]
+        target: griffe.Object | griffe.Alias
         try:
             target = member.final_target if isinstance(member, griffe.Alias) else member
         except griffe.AliasResolutionError:
             target = member  # re-exported from another distribution: compared by name only
         surface.set_member(name, target)
-    surface.exports = names
+    surface.exports = list[str | griffe.ExprName](names)
     return surface
 
 
 def api_to_json(api: griffe.Module) -> dict[str, Any]:
     """The surface as plain JSON data, without docstrings or line numbers."""
-    return _strip(json.loads(api.as_json()))
+    data: dict[str, Any] = _strip(json.loads(api.as_json()))
+    return data
 
 
 def api_from_json(data: dict[str, Any]) -> griffe.Module:
@@ -65,7 +67,7 @@ def api_from_json(data: dict[str, Any]) -> griffe.Module:
 
 def breaking_changes(old: griffe.Module, new: griffe.Module) -> list[str]:
     """One line per way ``new`` breaks users of ``old``."""
-    removed = sorted(set(old.exports or ()) - set(new.exports or ()))
+    removed = sorted(_exports(old) - _exports(new))
     problems = [f"{name}: removed from __all__" for name in removed]
     for breakage in griffe.find_breaking_changes(old, new):
         name = breakage.obj.path.removeprefix(old.path + ".")
@@ -73,6 +75,10 @@ def breaking_changes(old: griffe.Module, new: griffe.Module) -> list[str]:
             continue
         problems.append(f"{name}: {_explain(breakage)}")
     return problems
+
+
+def _exports(api: griffe.Module) -> set[str]:
+    return {str(name) for name in api.exports or ()}
 
 
 def _explain(breakage: griffe.Breakage) -> str:
