@@ -41,6 +41,8 @@ def _print_status(repo: Repo) -> int:
             pending = "code changed"
         elif row.changed_deps:
             pending = "deps changed: " + ",".join(row.changed_deps)
+        elif row.unreleased_entries:
+            pending = "unreleased entries"
         else:
             pending = "-"
         released = f"v{row.released}" if row.released else "-"

@@ -36,10 +36,17 @@ class LibStatus:
     changed: bool
     changed_deps: tuple[str, ...]
     changelog_entry: bool
+    unreleased_entries: bool = False
+    """``## [Unreleased]`` lists changes (already in the baseline, or not yet coded)."""
 
     @property
     def needs_release(self) -> bool:
-        return self.released is None or self.changed or bool(self.changed_deps)
+        return (
+            self.released is None
+            or self.changed
+            or bool(self.changed_deps)
+            or self.unreleased_entries
+        )
 
 
 def last_release(repo: Repo, lib: Lib) -> Release | None:
@@ -94,6 +101,7 @@ def status(repo: Repo) -> list[LibStatus]:
                 changed=release is not None and release.changed,
                 changed_deps=changed_deps,
                 changelog_entry=has_entry(lib.changelog.read_text(), str(lib.version)),
+                unreleased_entries=unreleased_entries(lib.changelog.read_text()),
             )
         )
     return rows

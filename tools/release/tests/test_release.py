@@ -28,6 +28,18 @@ def test_status_reports_versions_tags_and_changes(repo, capsys):
     assert "aurora-db        1.0.0     v1.0.0     deps changed: aurora-errors" in out
 
 
+def test_status_lists_a_lib_with_unreleased_entries_as_pending(repo, capsys):
+    write_lib(
+        repo,
+        "aurora-db",
+        "1.0.0",
+        'from aurora.errors import boom\n\n__all__ = ["connect"]\n\ndef connect(url):\n    pass\n',
+        unreleased="Documented connect.",
+    )
+    assert run(repo, "status") == 0
+    assert "aurora-db        1.0.0     v1.0.0     unreleased entries" in capsys.readouterr().out
+
+
 def test_code_change_without_bump_fails_check(repo, capsys):
     write_lib(
         repo,
