@@ -20,6 +20,7 @@ import sys
 import tempfile
 import venv
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 _CHECK = r'''
@@ -168,7 +169,7 @@ def _lean_venv(tmp: Path, wheels: list[Path], env: dict[str, str], name: str) ->
 
 
 def _pip(python: str) -> list[str]:
-    return [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    return [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
 
 
 def _installed(python: str, env: dict[str, str]) -> set[str]:
@@ -224,9 +225,15 @@ def main(dist_dir: str) -> int:
         subprocess.run([*_pip(python), *specs], check=True, env=env)
 
         subprocess.run([python, "-I", "-c", _CHECK, json.dumps(list(map(str, wheels)))], check=True, cwd=tmp, env=env)
-        _lean_venv(Path(tmp), wheels, env, "aurora-events")
-        for (name, extra, dist), probe in EXTRAS.items():
-            _check_extra(Path(tmp), wheels, env, name, extra, dist, probe)
+        # Independent venvs: side by side, since most of their time is pip waiting.
+        with ThreadPoolExecutor(max_workers=1 + len(EXTRAS)) as pool:
+            jobs = [pool.submit(_lean_venv, Path(tmp), wheels, env, "aurora-events")]
+            jobs += [
+                pool.submit(_check_extra, Path(tmp), wheels, env, name, extra, dist, probe)
+                for (name, extra, dist), probe in EXTRAS.items()
+            ]
+            for job in jobs:
+                job.result()
         examples = Path(__file__).with_name("seed_examples.py")
         if examples.exists():
             subprocess.run([python, "-I", str(examples)], check=True, cwd=tmp, env=env)

@@ -97,7 +97,7 @@ def _run_version(version: str, wheels: list[Path], work: Path, env: dict[str, st
     subprocess.run([python, "-m", "venv", str(env_dir)], check=True)
     vpython = str(env_dir / "bin" / "python")
     constraints = work / "constraints.txt"
-    pip = [vpython, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    pip = [vpython, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
     subprocess.run(
         [*pip, "-c", str(constraints), *map(_spec, wheels), *TEST_REQUIREMENTS], check=True, env=env
     )
