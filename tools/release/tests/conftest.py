@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+
 from release_repo import git, write_lib
 
 

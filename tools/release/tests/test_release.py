@@ -1,4 +1,5 @@
 import pytest
+
 from aurora_release.__main__ import main
 from aurora_release.api import api_from_json, api_to_json, breaking_changes, load_api
 from aurora_release.changelog import has_entry, promote_unreleased
