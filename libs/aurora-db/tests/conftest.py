@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from db_registry import SERVICE, make_registry
 from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -22,15 +23,7 @@ from aurora.db import (
     database_target,
     reset_engines,
 )
-from aurora.db._settings import DatabaseTarget
 from aurora.testing.databases import postgres_schema
-
-SERVICE = "subject-service"
-CURSOR_SECRET = "test-cursor-secret"
-
-
-def _no_config(service_name: str) -> DatabaseTarget:
-    raise AssertionError(f"{service_name} was not configured in this test")
 
 
 @pytest.fixture(autouse=True)
@@ -87,12 +80,6 @@ def fresh_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture()
 def backend(db_url: str) -> str:
     return "sqlite" if db_url.startswith("sqlite") else "postgresql"
-
-
-def make_registry(url: str, **options: Any) -> EngineRegistry:
-    registry = EngineRegistry(target_loader=_no_config, secret_loader=lambda _: None)
-    registry.configure(SERVICE, url, cursor_key=CURSOR_SECRET, **options)
-    return registry
 
 
 @pytest.fixture()

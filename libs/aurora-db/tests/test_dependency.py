@@ -16,8 +16,8 @@ from typing import Annotated
 
 import httpx
 import pytest
-from conftest import SERVICE
 from db_models import Enrollment, Subject
+from db_registry import SERVICE
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SERVICE, make_registry
+from db_registry import SERVICE, make_registry
 from sqlalchemy import text
 
 from aurora.db import (

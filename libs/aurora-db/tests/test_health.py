@@ -6,7 +6,7 @@ import socket
 import threading
 
 import pytest
-from conftest import SERVICE, make_registry
+from db_registry import SERVICE, make_registry
 from sqlalchemy import create_engine
 from sqlalchemy.ext.asyncio import create_async_engine
 

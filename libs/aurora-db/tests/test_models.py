@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from conftest import SERVICE
 from db_models import Event, Subject
+from db_registry import SERVICE
 from sqlalchemy import select
 from sqlalchemy.exc import StatementError
 

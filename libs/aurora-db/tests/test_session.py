@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from conftest import SERVICE
 from db_models import Enrollment, Subject
+from db_registry import SERVICE
 from sqlalchemy import select, text
 
 from aurora.db import (

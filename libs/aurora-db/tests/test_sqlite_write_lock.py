@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SERVICE, make_registry
 from db_models import Subject
+from db_registry import SERVICE, make_registry
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 

@@ -21,6 +21,7 @@ def test_all_is_the_sorted_public_surface():
         "ValidationError",
         "error_class_for_code",
         "error_from_problem",
+        "require_extra",
         "to_problem",
     ]
     assert aurora.errors.__all__ == expected

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Reply, Upstream, sample
+from http_upstream import Reply, Upstream, sample
 from prometheus_client import CollectorRegistry
 
 from aurora.errors import ServiceUnavailableError

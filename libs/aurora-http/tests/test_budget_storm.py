@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from conftest import Upstream, sample
+from http_upstream import Upstream, sample
 from prometheus_client import CollectorRegistry
 
 from aurora.http import ClientRegistry, RetryBudget, RetryPolicy, ServiceClient

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Reply, Upstream, sample
+from http_upstream import Reply, Upstream, sample
 from prometheus_client import CollectorRegistry
 
 from aurora.errors import DeadlineExceededError, NotFoundError, ServiceUnavailableError

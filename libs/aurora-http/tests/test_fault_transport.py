@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import Upstream
+from http_upstream import Upstream
 from prometheus_client import CollectorRegistry
 
 from aurora.errors import DeadlineExceededError, ServiceUnavailableError, UpstreamError

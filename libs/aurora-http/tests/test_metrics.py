@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Upstream, sample
+from http_upstream import Upstream, sample
 from prometheus_client import CollectorRegistry
 
 from aurora.http import ClientRegistry, ServiceClient

@@ -6,7 +6,7 @@ import json
 from collections.abc import AsyncIterator
 
 import pytest
-from conftest import Reply, Upstream
+from http_upstream import Reply, Upstream
 
 from aurora.errors import (
     PROBLEM_CONTENT_TYPE,

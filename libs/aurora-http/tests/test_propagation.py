@@ -6,7 +6,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from conftest import Upstream
+from http_upstream import Upstream
 
 from aurora.http import (
     DEADLINE_HEADER,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import Upstream
+from http_upstream import Upstream
 from prometheus_client import CollectorRegistry
 
 from aurora.errors import AuroraError

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import Reply, Upstream
+from http_upstream import Reply, Upstream
 
 from aurora.errors import DeadlineExceededError, NotFoundError, ServiceUnavailableError
 from aurora.http import ClientRegistry, RetryPolicy, ServiceClient, SyncServiceClient

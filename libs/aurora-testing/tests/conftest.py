@@ -57,10 +57,3 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
 def inner(_kit_imported: None, project: pytest.Pytester) -> pytest.Pytester:
     """:func:`project`, to run in this process with :func:`run_inner`."""
     return project
-
-
-def run_inner(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    """Run the inner project in this process with the plugin loaded by name."""
-    return pytester.runpytest_inprocess(
-        "-p", "aurora.testing.plugin", "-p", "no:cacheprovider", *args
-    )

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import run_inner
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import Session
+from testing_inner import run_inner
 
 from aurora.testing import BACKENDS, Database, free_port, open_database
 from aurora.testing.databases import postgres_url

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import run_inner
+from testing_inner import run_inner
 
 import aurora.testing.plugin
 from aurora.testing.process import child_python_path

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import run_inner
+from testing_inner import run_inner
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

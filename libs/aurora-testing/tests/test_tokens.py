@@ -6,8 +6,8 @@ from collections.abc import Callable
 from typing import Annotated
 
 import pytest
-from conftest import run_inner
 from fastapi import Depends
+from testing_inner import run_inner
 
 from aurora.app import CurrentPrincipal, Principal, Service, create_service, require_scopes
 from aurora.config import ServiceConfig

@@ -1,4 +1,4 @@
-"""``./pants run tools/release -- status|bump|check``."""
+"""``./pants run tools/release -- status|bump|baseline|check``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from aurora_release.commands import bump, check, status
+from aurora_release.commands import bump_all, check, record, status
 from aurora_release.repo import Repo
 
 
@@ -23,7 +23,12 @@ def _parser() -> argparse.ArgumentParser:
     bumper.add_argument(
         "--changed", action="store_true", help="bump every lib changed since its release"
     )
-    commands.add_parser("check", help="fail when a change lacks a version bump or changelog entry")
+    commands.add_parser(
+        "baseline", help="record the API of each never-released lib at its current version"
+    )
+    commands.add_parser(
+        "check", help="fail on a change without a version bump, changelog entry or major bump"
+    )
     return parser
 
 
@@ -36,6 +41,8 @@ def _print_status(repo: Repo) -> int:
             pending = "code changed"
         elif row.changed_deps:
             pending = "deps changed: " + ",".join(row.changed_deps)
+        elif row.unreleased_entries:
+            pending = "unreleased entries"
         else:
             pending = "-"
         released = f"v{row.released}" if row.released else "-"
@@ -64,12 +71,14 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
-        tags: list[str] = []
-        for name in names:
-            tags += bump(repo, name, args.part)
+        tags = bump_all(repo, names, args.part)
         print("tags to create after merging:")
         for tag in dict.fromkeys(tags):
             print(f"  git tag {tag}")
+        return 0
+    if args.command == "baseline":
+        for line in record(repo) or ["nothing to record: every lib has a release"]:
+            print(f"baseline: {line}")
         return 0
     problems = check(repo)
     for problem in problems:

@@ -1,92 +1,101 @@
-"""A lib's public API as data, to tell a breaking change from a compatible one.
+"""A lib's public API, read by griffe, to tell a breaking change from a compatible one.
 
-The API is the lib's ``__all__`` and, for each name, its call signature (functions, and
-classes through ``__init__``). Read statically from source, so the tool can compare a
-tagged release with the working tree without importing either.
+The API is what ``aurora/<x>/__init__.py`` exports in ``__all__``, each name resolved to
+the object it re-exports (functions and their parameters, classes and their public
+members). griffe reads it statically from source and finds the breaking changes
+(``griffe check``'s rules); one rule is added here: a name leaving ``__all__`` is a
+break even when the object still exists under a private module.
+
+The surface can be stored as JSON (the committed release baseline) and read back.
 """
 
 from __future__ import annotations
 
-import ast
-from dataclasses import dataclass
+import json
+from pathlib import Path
+from typing import Any
 
-__all__ = ["Signature", "breaking_changes", "public_api"]
+import griffe
 
+__all__ = ["api_from_json", "api_to_json", "breaking_changes", "load_api"]
 
-@dataclass(frozen=True)
-class Signature:
-    """The parts of a signature callers depend on."""
-
-    positional: tuple[str, ...]
-    required: frozenset[str]
-    keywords: frozenset[str]
-    variadic: bool
-
-    @classmethod
-    def of(cls, args: ast.arguments, skip_self: bool) -> Signature:
-        positional = [a.arg for a in (*args.posonlyargs, *args.args)]
-        if skip_self and positional:
-            positional = positional[1:]
-        defaults = len(args.defaults)
-        required = set(positional[: len(positional) - defaults] if defaults else positional)
-        required |= {
-            a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is None
-        }
-        keywords = set(positional) | {a.arg for a in args.kwonlyargs}
-        return cls(
-            tuple(positional), frozenset(required), frozenset(keywords), args.kwarg is not None
-        )
-
-    def breaks(self, new: Signature) -> str | None:
-        """Why a caller of ``self`` would break against ``new``, or None."""
-        if new.variadic:
-            return None
-        if new.positional[: len(self.positional)] != self.positional[: len(new.positional)]:
-            return "positional parameters changed"
-        if lost := self.keywords - new.keywords:
-            return f"parameters removed: {', '.join(sorted(lost))}"
-        if added := new.required - self.required:
-            return f"new required parameters: {', '.join(sorted(added))}"
-        return None
+# Details no caller depends on, kept out of the baseline so it changes only with the API:
+# docstrings are dropped, line numbers zeroed (griffe's decoder requires them).
+_DROPPED_KEYS = frozenset({"docstring"})
+_ZEROED_KEYS = frozenset({"lineno", "endlineno"})
 
 
-def _definitions(files: dict[str, str]) -> tuple[list[str], dict[str, Signature | None]]:
-    exported: list[str] = []
-    signatures: dict[str, Signature | None] = {}
-    for path, source in files.items():
-        tree = ast.parse(source)
-        for node in tree.body:
-            if path.endswith("__init__.py") and isinstance(node, ast.Assign):
-                if any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
-                    exported = list(ast.literal_eval(node.value))
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                signatures.setdefault(node.name, Signature.of(node.args, skip_self=False))
-            elif isinstance(node, ast.ClassDef):
-                init = next(
-                    (
-                        n
-                        for n in node.body
-                        if isinstance(n, ast.FunctionDef) and n.name == "__init__"
-                    ),
-                    None,
-                )
-                signatures.setdefault(node.name, Signature.of(init.args, True) if init else None)
-    return exported, signatures
+def load_api(source_root: Path, package: str) -> griffe.Module:
+    """The public surface of ``aurora.<package>`` found under ``source_root``."""
+    module = griffe.load(
+        f"aurora.{package}",
+        search_paths=[source_root],
+        resolve_aliases=True,
+        resolve_external=False,
+    )
+    if not isinstance(module, griffe.Module):
+        raise TypeError(f"aurora.{package} is not a module")
+    surface = griffe.Module(f"aurora.{package}", filepath=Path(f"aurora/{package}/__init__.py"))
+    names = sorted(str(name) for name in module.exports or ())
+    for name in names:
+        if name not in module.members:
+            continue  # listed in __all__ but not defined: the lib's own API test catches it
+        member = module.members[name]
+        target: griffe.Object | griffe.Alias
+        try:
+            target = member.final_target if isinstance(member, griffe.Alias) else member
+        except griffe.AliasResolutionError:
+            target = member  # re-exported from another distribution: compared by name only
+        surface.set_member(name, target)
+    surface.exports = list[str | griffe.ExprName](names)
+    return surface
 
 
-def public_api(files: dict[str, str]) -> dict[str, Signature | None]:
-    """``__all__`` names mapped to their signature (None when not a callable we can read)."""
-    exported, signatures = _definitions(files)
-    return {name: signatures.get(name) for name in exported}
+def api_to_json(api: griffe.Module) -> dict[str, Any]:
+    """The surface as plain JSON data, without docstrings or line numbers."""
+    data: dict[str, Any] = _strip(json.loads(api.as_json()))
+    return data
 
 
-def breaking_changes(
-    old: dict[str, Signature | None], new: dict[str, Signature | None]
-) -> list[str]:
-    """Human descriptions of each way ``new`` breaks users of ``old``."""
-    problems = [f"{name}: removed from __all__" for name in sorted(set(old) - set(new))]
-    for name in sorted(set(old) & set(new)):
-        before, after = old[name], new[name]
-        if before is not None and after is not None and (why := before.breaks(after)):
-            problems.append(f"{name}: {why}")
+def api_from_json(data: dict[str, Any]) -> griffe.Module:
+    """Read back what :func:`api_to_json` wrote."""
+    module = json.loads(json.dumps(data), object_hook=griffe.json_decoder)
+    if not isinstance(module, griffe.Module):
+        raise ValueError("an API baseline must hold a module")
+    return module
+
+
+def breaking_changes(old: griffe.Module, new: griffe.Module) -> list[str]:
+    """One line per way ``new`` breaks users of ``old``."""
+    removed = sorted(_exports(old) - _exports(new))
+    problems = [f"{name}: removed from __all__" for name in removed]
+    for breakage in griffe.find_breaking_changes(old, new):
+        name = breakage.obj.path.removeprefix(old.path + ".")
+        if name.split(".")[0] in removed:
+            continue
+        problems.append(f"{name}: {_explain(breakage)}")
     return problems
+
+
+def _exports(api: griffe.Module) -> set[str]:
+    return {str(name) for name in api.exports or ()}
+
+
+def _explain(breakage: griffe.Breakage) -> str:
+    """griffe's own words, naming the parameter when one is concerned."""
+    parameter = breakage.new_value if breakage.old_value is None else breakage.old_value
+    if isinstance(parameter, griffe.Parameter):
+        return f"{breakage.kind.value}: {parameter.name}"
+    return str(breakage.kind.value)
+
+
+def _strip(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            key: 0 if key in _ZEROED_KEYS else _strip(item)
+            for key, item in value.items()
+            if key not in _DROPPED_KEYS
+        }
+    if isinstance(value, list):
+        return [_strip(item) for item in value]
+    return value

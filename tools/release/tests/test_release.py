@@ -1,9 +1,10 @@
 import pytest
+
 from aurora_release.__main__ import main
-from aurora_release.api import Signature, breaking_changes, public_api
+from aurora_release.api import api_from_json, api_to_json, breaking_changes, load_api
 from aurora_release.changelog import has_entry, promote_unreleased
 from aurora_release.versions import Version
-from conftest import git, write_lib
+from release_repo import git, write_lib
 
 
 def run(repo, *args):
@@ -28,6 +29,18 @@ def test_status_reports_versions_tags_and_changes(repo, capsys):
     assert "aurora-db        1.0.0     v1.0.0     deps changed: aurora-errors" in out
 
 
+def test_status_lists_a_lib_with_unreleased_entries_as_pending(repo, capsys):
+    write_lib(
+        repo,
+        "aurora-db",
+        "1.0.0",
+        'from aurora.errors import boom\n\n__all__ = ["connect"]\n\ndef connect(url):\n    pass\n',
+        unreleased="Documented connect.",
+    )
+    assert run(repo, "status") == 0
+    assert "aurora-db        1.0.0     v1.0.0     unreleased entries" in capsys.readouterr().out
+
+
 def test_code_change_without_bump_fails_check(repo, capsys):
     write_lib(
         repo,
@@ -37,7 +50,7 @@ def test_code_change_without_bump_fails_check(repo, capsys):
     )
     assert run(repo, "check") == 1
     assert (
-        "aurora-db: code changed since aurora-db/v1.0.0 but the version is still 1.0.0"
+        "aurora-db: code changed since its 1.0.0 release but the version is still 1.0.0"
         in capsys.readouterr().err
     )
 
@@ -114,30 +127,122 @@ def test_unknown_lib_is_refused(repo, capsys):
     assert "unknown lib 'aurora-nope'" in capsys.readouterr().err
 
 
+def api_of(tmp_path, init, **modules):
+    package = tmp_path / "aurora" / "x"
+    package.mkdir(parents=True, exist_ok=True)
+    (package / "__init__.py").write_text(init)
+    for name, source in modules.items():
+        (package / f"{name}.py").write_text(source)
+    return load_api(tmp_path, "x")
+
+
 @pytest.mark.parametrize(
     ("old", "new", "why"),
     [
         ("def f(a, b=1): pass", "def f(a, b=1, c=2): pass", None),
-        ("def f(a, b=1): pass", "def f(a): pass", "parameters removed: b"),
-        ("def f(a): pass", "def f(a, b): pass", "new required parameters: b"),
-        ("def f(a, b): pass", "def f(b, a): pass", "positional parameters changed"),
-        ("def f(a): pass", "def f(a, *, k): pass", "new required parameters: k"),
-        ("def f(a): pass", "def f(*args, **kwargs): pass", None),
+        ("def f(a, b=1): pass", "def f(a): pass", "Parameter was removed: b"),
+        ("def f(a): pass", "def f(a, b): pass", "Parameter was added as required: b"),
+        ("def f(a): pass", "def f(a, *, k): pass", "Parameter was added as required: k"),
+        ("def f(a, b): pass", "def f(b, a): pass", "Positional parameter was moved: a"),
     ],
 )
-def test_signature_compatibility(old, new, why):
-    api = lambda src: public_api({"__init__.py": f'__all__ = ["f"]\n{src}\n'})  # noqa: E731
-    problems = breaking_changes(api(old), api(new))
-    assert problems == ([] if why is None else [f"f: {why}"])
+def test_signature_compatibility(tmp_path, old, new, why):
+    init = 'from aurora.x._impl import f\n\n__all__ = ["f"]\n'
+    before = api_of(tmp_path / "old", init, _impl=old)
+    after = api_of(tmp_path / "new", init, _impl=new)
+    problems = breaking_changes(before, after)
+    assert (problems[:1] if why else problems) == ([] if why is None else [f"f: {why}"])
 
 
-def test_class_signature_comes_from_init():
-    api = public_api(
-        {
-            "__init__.py": '__all__ = ["C"]\nclass C:\n    def __init__(self, a, *, b=1):\n        pass\n'
-        }
+def test_the_api_is_the_top_level_all_not_a_subpackages(tmp_path):
+    """A subpackage's own ``__all__`` (read last) must not replace the lib's."""
+    api = api_of(tmp_path, '__all__ = ["connect"]\n\ndef connect(url): pass\n')
+    sub = tmp_path / "aurora" / "x" / "zz"
+    sub.mkdir()
+    (sub / "__init__.py").write_text('__all__ = ["helper"]\n\ndef helper(): pass\n')
+    assert load_api(tmp_path, "x").exports == api.exports == ["connect"]
+
+
+def test_a_class_signature_comes_from_its_init(tmp_path):
+    init = '__all__ = ["C"]\n\nclass C:\n    def __init__(self, a, *, b=1): pass\n'
+    before = api_of(tmp_path / "old", init)
+    after = api_of(tmp_path / "new", init.replace("b=1)", "b=1, c)"))
+    assert breaking_changes(before, after) == ["C.__init__: Parameter was added as required: c"]
+
+
+def test_the_api_survives_its_json_baseline(tmp_path):
+    api = api_of(
+        tmp_path, 'from aurora.x._impl import f\n\n__all__ = ["f"]\n', _impl="def f(a): pass"
     )
-    assert api["C"] == Signature(("a",), frozenset({"a"}), frozenset({"a", "b"}), False)
+    assert breaking_changes(api_from_json(api_to_json(api)), api) == []
+
+
+def released_lib_with_baseline(repo, source):
+    """aurora-db 1.0.0 released through the committed baseline only (no tag)."""
+    git(repo, "tag", "-d", "aurora-db/v1.0.0")
+    write_lib(repo, "aurora-db", "1.0.0", source)
+    assert run(repo, "baseline") == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ("__all__ = []\n\ndef connect(url): pass\n", "connect: removed from __all__"),
+        (
+            '__all__ = ["connect"]\n\ndef connect(url, pool): pass\n',
+            "connect: Parameter was added as required: pool",
+        ),
+    ],
+)
+def test_a_break_against_the_baseline_fails_check_and_demands_a_major_bump(
+    repo, capsys, change, why
+):
+    released_lib_with_baseline(repo, '__all__ = ["connect"]\n\ndef connect(url): pass\n')
+    assert run(repo, "check") == 0
+    write_lib(repo, "aurora-db", "1.0.0", change, unreleased="Changed connect.")
+    assert run(repo, "check") == 1
+    assert f"aurora-db: breaking change without a major bump: {why}" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="bump major"):
+        run(repo, "bump", "aurora-db", "minor")
+    assert run(repo, "bump", "aurora-db", "major") == 0
+    assert run(repo, "check") == 0
+
+
+def test_bump_records_the_released_api_as_the_new_baseline(repo):
+    released_lib_with_baseline(repo, '__all__ = ["connect"]\n\ndef connect(url): pass\n')
+    write_lib(
+        repo,
+        "aurora-db",
+        "1.0.0",
+        '__all__ = ["connect"]\n\ndef connect(url, timeout=1): pass\n',
+        unreleased="A timeout.",
+    )
+    assert run(repo, "bump", "aurora-db", "minor") == 0
+    baseline = (repo / "libs/aurora-db/api-baseline.json").read_text()
+    assert '"version": "1.1.0"' in baseline and "timeout" in baseline
+    assert run(repo, "check") == 0
+
+
+def test_bump_changed_bumps_a_dependent_once(repo, capsys):
+    write_lib(
+        repo,
+        "aurora-errors",
+        "1.0.0",
+        '__all__ = ["boom"]\n\ndef boom(message, *, code=None, extra=None):\n    pass\n',
+        unreleased="boom(extra=).",
+    )
+    write_lib(
+        repo,
+        "aurora-db",
+        "1.0.0",
+        'from aurora.errors import boom\n\n__all__ = ["connect"]\n\ndef connect(url, t=1):\n    pass\n',
+        unreleased="connect(t=).",
+    )
+    assert run(repo, "bump", "--changed", "minor") == 0
+    out = capsys.readouterr().out
+    assert "aurora-errors/v1.1.0" in out and "aurora-db/v1.0.1" in out
+    assert "aurora-db/v1.1.0" not in out and "aurora-db/v1.0.2" not in out
+    assert 'version="1.0.1"' in (repo / "libs/aurora-db/BUILD").read_text()
 
 
 def test_version_compatibility_follows_the_compatible_release_operator():

@@ -12,14 +12,12 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from aurora.errors import ServiceUnavailableError, require_extra
 
-from aurora.errors import ServiceUnavailableError
+if TYPE_CHECKING:  # redis is optional: the aurora-app[redis] extra
+    from redis.asyncio import Redis
 
 __all__ = [
     "MemoryRateLimitBackend",
@@ -125,6 +123,9 @@ class RedisRateLimitBackend:
         timeout: float = 0.25,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        require_extra(
+            "redis", distribution="aurora-app", extra="redis", feature="RedisRateLimitBackend"
+        )
         self._url = url
         self._prefix = prefix
         self._timeout = timeout
@@ -132,6 +133,10 @@ class RedisRateLimitBackend:
         self._clients: dict[asyncio.AbstractEventLoop, Redis] = {}
 
     def _client(self) -> Redis:
+        from redis.asyncio import Redis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
+
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
@@ -149,6 +154,8 @@ class RedisRateLimitBackend:
         return client
 
     async def hit(self, key: str, limit: int, window: int) -> RateLimitDecision:
+        from redis.exceptions import RedisError
+
         now = self._clock()
         redis_key = f"{self._prefix}{key}:{int(now // window)}"
         try:

@@ -24,6 +24,7 @@ from typing import Annotated
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from aurora.db._fastapi import require_fastapi
 from aurora.db._registry import EngineRegistry
 from aurora.db._session import get_async_db_session, get_db_session
 
@@ -56,7 +57,8 @@ def get_async_db_dependency(
 def _sync_dependency(
     service_name: str, registry: EngineRegistry | None, write: bool
 ) -> Callable[..., Awaitable[Session]]:
-    # Imported here so scripts and the migrations CLI don't pay for FastAPI.
+    # Imported here: FastAPI is the optional aurora-db[fastapi] extra.
+    require_fastapi("get_db_dependency")
     from fastapi import Depends
 
     def session_scope() -> Iterator[Session]:
@@ -76,6 +78,7 @@ def _sync_dependency(
 def _async_dependency(
     service_name: str, registry: EngineRegistry | None, write: bool
 ) -> Callable[..., Awaitable[AsyncSession]]:
+    require_fastapi("get_async_db_dependency")
     from fastapi import Depends
 
     async def session_scope() -> AsyncIterator[AsyncSession]:

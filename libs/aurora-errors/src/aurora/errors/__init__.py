@@ -18,6 +18,7 @@ from aurora.errors._exceptions import (
     UpstreamError,
     ValidationError,
 )
+from aurora.errors._extras import require_extra
 from aurora.errors._problem import (
     PROBLEM_CONTENT_TYPE,
     PROBLEM_TYPE_PREFIX,
@@ -45,5 +46,6 @@ __all__ = [
     "ValidationError",
     "error_class_for_code",
     "error_from_problem",
+    "require_extra",
     "to_problem",
 ]
