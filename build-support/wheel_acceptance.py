@@ -70,19 +70,41 @@ def module_level(tree):
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             yield node
 
+_files = {}
+
+def dist_files(dist):
+    if dist not in _files:
+        _files[dist] = {str(f) for f in (md.distribution(dist).files or [])}
+    return _files[dist]
+
+def owners(mod):
+    """The distributions that ship ``mod``: a namespace (opentelemetry) has several."""
+    parts = mod.split(".")
+    candidates = module_dists.get(parts[0], {norm(parts[0])})
+    if len(candidates) < 2:
+        return candidates
+    for depth in range(len(parts), 1, -1):
+        path = "/".join(parts[:depth])
+        shipping = {d for d in candidates if any(
+            f == path + ".py" or f.startswith(path + "/") for f in dist_files(d))}
+        if shipping:
+            return shipping
+    return candidates
+
 def dists_of(node):
     mods = []
     if isinstance(node, ast.Import):
         mods = [a.name for a in node.names]
     elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-        mods = [node.module]
+        # `from X import Y` may import the submodule X.Y: it names the owner best.
+        mods = [f"{node.module}.{a.name}" for a in node.names]
     found = set()
     for mod in mods:
         parts = mod.split(".")
         if parts[0] == "aurora" and len(parts) > 1:
             found.add(norm("aurora-" + parts[1]))
         elif parts[0] not in stdlib:
-            found |= module_dists.get(parts[0], {norm(parts[0])})
+            found |= owners(mod)
     return found
 
 for wheel in wheels:

@@ -31,6 +31,7 @@ from typing import Annotated, Any
 
 from sqlalchemy.types import TypeDecorator
 
+from aurora.db._fastapi import require_fastapi
 from aurora.db._filters import Equal, Filter, In, Range, Search, model_attribute
 from aurora.errors import ValidationError
 
@@ -224,6 +225,7 @@ def _python_type(model: type[Any], name: str) -> Any:
 
 def _declare_signature(function: Callable[..., Any], parameters: Sequence[_Parameter]) -> None:
     """Give ``function`` the signature FastAPI should read: one ``Query`` per parameter."""
+    require_fastapi("list_query_dependency")
     from fastapi import Query
     from starlette.requests import Request
 
