@@ -28,11 +28,15 @@ EXPECTED = [
     "TokenVerifier",
     "authenticate",
     "create_service",
+    "deadline",
     "main",
+    "remaining_seconds",
     "require_scopes",
+    "server_options",
 ]
 
 EXPECTED_MIDDLEWARE = [
+    "DEADLINE_SCOPE_KEY",
     "DEFAULT_SECURITY_HEADERS",
     "EXPOSED_HEADERS",
     "SENSITIVE_HEADERS",
@@ -40,12 +44,18 @@ EXPECTED_MIDDLEWARE = [
     "AccessLog",
     "BodyLimit",
     "CorrelationIds",
+    "Deadline",
+    "DeadlineMiddleware",
     "RateLimitMiddleware",
     "SecurityHeaders",
     "ServiceMiddleware",
+    "TrustedProxies",
     "UnhandledErrors",
     "cors_middleware",
+    "deadline",
     "fast_correlation_id",
+    "parse_networks",
+    "remaining_seconds",
     "route_template",
 ]
 

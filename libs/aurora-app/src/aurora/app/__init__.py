@@ -22,7 +22,7 @@ from aurora.app._ratelimit import (
     RateLimiterUnavailableError,
     RedisRateLimitBackend,
 )
-from aurora.app._runner import main
+from aurora.app._runner import main, server_options
 from aurora.app._security import (
     CurrentPrincipal,
     InsufficientScopeError,
@@ -34,6 +34,7 @@ from aurora.app._security import (
 )
 from aurora.app._service import Service, create_service
 from aurora.app._settings import AppSettings, RateLimitSettings
+from aurora.app.middleware._deadline import deadline, remaining_seconds
 
 __all__ = [
     "HEALTH_CONTENT_TYPE",
@@ -58,6 +59,9 @@ __all__ = [
     "TokenVerifier",
     "authenticate",
     "create_service",
+    "deadline",
     "main",
+    "remaining_seconds",
     "require_scopes",
+    "server_options",
 ]

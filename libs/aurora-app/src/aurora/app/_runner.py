@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 
 from aurora.app._lifespan import Lifecycle
+from aurora.app._settings import AppSettings
 
 if TYPE_CHECKING:
     from aurora.app._service import Service
 
-__all__ = ["DrainingServer", "main", "serve"]
+__all__ = ["DrainingServer", "main", "serve", "server_options"]
 
 
 class DrainingServer(uvicorn.Server):
@@ -56,19 +57,38 @@ class DrainingServer(uvicorn.Server):
         return await super().on_tick(counter)
 
 
+def server_options(settings: AppSettings) -> dict[str, Any]:
+    """The ``uvicorn.Config`` options Aurora runs a service with.
+
+    The HTTP protocol is uvicorn's httptools one, bounded (``max_header_bytes``
+    answered 431, ``body_read_timeout`` answered 408). uvicorn's proxy-header
+    handling is off: it trusts loopback by default and takes any text as an
+    address; the ``trusted_proxies`` layer does that job inside the app.
+    """
+    # Imported here: the protocol pulls in httptools, which only serving needs.
+    from aurora.app._http_protocol import bounded_protocol
+
+    return {
+        "log_config": None,  # aurora.logging already routes uvicorn's loggers
+        "access_log": False,  # the request-logging layer writes the access log
+        "server_header": False,
+        "lifespan": "on",
+        "proxy_headers": False,
+        "http": bounded_protocol(
+            max_header_bytes=settings.max_header_bytes,
+            body_read_timeout=settings.body_read_timeout,
+        ),
+        "timeout_graceful_shutdown": max(1, round(settings.shutdown_timeout)),
+    }
+
+
 def serve(
     service: Service, *, host: str | None = None, port: int | None = None, **options: Any
 ) -> None:
     """Run ``service`` with uvicorn until it is told to stop."""
     section = service.config.service
     settings = service.settings
-    uvicorn_options: dict[str, Any] = {
-        "log_config": None,  # aurora.logging already routes uvicorn's loggers
-        "access_log": False,  # the request-logging layer writes the access log
-        "server_header": False,
-        "lifespan": "on",
-        "timeout_graceful_shutdown": max(1, round(settings.shutdown_timeout)),
-    }
+    uvicorn_options = server_options(settings)
     uvicorn_options.update(options)
     config = uvicorn.Config(
         service.app,

@@ -8,10 +8,11 @@ switch here so a service can drop one without forking the chassis.
 
 from __future__ import annotations
 
-from typing import Literal
+import ipaddress
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["PROBE_PATHS", "AppSettings", "RateLimitSettings"]
 
@@ -83,6 +84,25 @@ class AppSettings(BaseSettings):
     gzip_minimum_size: int = Field(default=1000, ge=0)
     body_limit: bool = True
     max_body_size: int = Field(default=10 * 1024 * 1024, ge=0)
+    max_header_bytes: int = Field(
+        default=16 * 1024,
+        ge=1024,
+        description="URL plus header bytes a request may send; more is answered 431.",
+    )
+    body_read_timeout: float = Field(
+        default=15.0,
+        ge=0,
+        description="Seconds a request body may stall before a 408 closes the connection; 0: never.",
+    )
+    request_deadline: float = Field(
+        default=30.0,
+        ge=0,
+        description="Seconds a request may take before it is cancelled and answered 504; 0: never.",
+    )
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Addresses or networks of the proxies whose X-Forwarded-* headers are believed.",
+    )
     rate_limit: RateLimitSettings = RateLimitSettings()
     health_cache_ttl: float = Field(default=1.0, ge=0)
     health_check_timeout: float = Field(default=2.0, gt=0)
@@ -96,6 +116,27 @@ class AppSettings(BaseSettings):
     configure_logging: bool = True
     docs: bool = True
     git_sha: str | None = None
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies_from_text(cls, value: Any) -> Any:
+        # An environment variable holds "10.0.0.0/8,192.168.1.1" more naturally than JSON.
+        if isinstance(value, str):
+            stripped = value.strip()
+            if stripped.startswith("["):
+                return value
+            return tuple(part.strip() for part in stripped.split(",") if part.strip())
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network") from None
+        return value
 
     @field_validator("correlation_header")
     @classmethod

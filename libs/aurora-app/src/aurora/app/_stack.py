@@ -8,11 +8,15 @@ Outermost first:
 4. metrics: counts what clients actually got;
 5. security headers;
 6. request body limit: a declared oversized body is refused before anything reads it;
-7. CORS; 8. GZip; 9. rate limiting.
+7. trusted proxies: the real client address, before anything reads it;
+8. request deadline: 504 and cancellation past ``request_deadline``;
+9. CORS; 10. GZip; 11. rate limiting.
 
-Stages 1-6 share one frame (``ServiceMiddleware``, see why there); 7-9 are
-separate layers, present only when configured. Rate limiting sits inside logging
-and metrics, so 429s are logged and counted. A stage switched off costs nothing.
+Stages 1-6 share one frame (``ServiceMiddleware``, see why there); 7-11 are
+separate layers, present only when configured. Deadline and rate limiting sit
+inside logging and metrics, so 504s and 429s are logged and counted. A stage
+switched off costs nothing. (Header size and body-read time are bounded below
+the app, in the server protocol: ``_http_protocol.py``.)
 """
 
 from __future__ import annotations
@@ -31,9 +35,11 @@ from aurora.app.middleware import (
     AccessLog,
     BodyLimit,
     CorrelationIds,
+    DeadlineMiddleware,
     RateLimitMiddleware,
     SecurityHeaders,
     ServiceMiddleware,
+    TrustedProxies,
     cors_middleware,
 )
 
@@ -86,6 +92,10 @@ def build_middleware(settings: AppSettings, parts: StackParts) -> list[Middlewar
 
 def _edge_layers(settings: AppSettings, parts: StackParts) -> list[Middleware]:
     layers: list[Middleware] = []
+    if settings.trusted_proxies:
+        layers.append(Middleware(TrustedProxies, networks=settings.trusted_proxies))
+    if settings.request_deadline > 0:
+        layers.append(Middleware(DeadlineMiddleware, seconds=settings.request_deadline))
     if settings.cors and parts.cors_origins:
         layers.append(
             cors_middleware(parts.cors_origins, allow_credentials=parts.cors_allow_credentials)
