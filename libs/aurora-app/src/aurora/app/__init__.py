@@ -15,11 +15,13 @@ from aurora.app._health import CheckResult, HealthCheck, HealthRegistry, HealthR
 from aurora.app._lifespan import Lifecycle
 from aurora.app._metrics import HTTPMetrics
 from aurora.app._probes import HEALTH_CONTENT_TYPE
+from aurora.app._quota import rate_limit
 from aurora.app._ratelimit import (
     MemoryRateLimitBackend,
     RateLimitBackend,
     RateLimitDecision,
     RateLimiterUnavailableError,
+    RateLimitPolicy,
     RedisRateLimitBackend,
 )
 from aurora.app._runner import main, server_options
@@ -52,6 +54,7 @@ __all__ = [
     "Principal",
     "RateLimitBackend",
     "RateLimitDecision",
+    "RateLimitPolicy",
     "RateLimitSettings",
     "RateLimiterUnavailableError",
     "RedisRateLimitBackend",
@@ -61,6 +64,7 @@ __all__ = [
     "create_service",
     "deadline",
     "main",
+    "rate_limit",
     "remaining_seconds",
     "require_scopes",
     "server_options",

@@ -29,7 +29,13 @@ from aurora.app._problems import (
     http_exception_handler,
     validation_error_handler,
 )
-from aurora.app._ratelimit import MemoryRateLimitBackend, RateLimitBackend, RedisRateLimitBackend
+from aurora.app._quota import KeyKind, QuotaGuard, RateLimitMetrics
+from aurora.app._ratelimit import (
+    MemoryRateLimitBackend,
+    RateLimitBackend,
+    RateLimitPolicy,
+    RedisRateLimitBackend,
+)
 from aurora.app._runner import serve
 from aurora.app._security import TokenVerifier
 from aurora.app._settings import AppSettings
@@ -80,6 +86,7 @@ class Service:
         self._rate_limit_backend = rate_limit_backend
         if rate_limit_backend is not None:
             self.lifecycle.on_shutdown(rate_limit_backend.aclose)
+        self._rate_limit_metrics = RateLimitMetrics(self.metrics.registry) if self.metrics else None
         self._access_log = access_log_for(settings)
         if self._access_log is not None:
             # Registered before any service hook, so it runs after them all and the
@@ -95,6 +102,7 @@ class Service:
             access_log=self._access_log,
             verifier=self.token_verifier,
             rate_limit_backend=self._rate_limit_backend,
+            rate_limit_metrics=self._rate_limit_metrics,
             cors_origins=tuple(security.cors_origins),
             cors_allow_credentials=security.cors_allow_credentials,
         )
@@ -163,6 +171,30 @@ class Service:
     def on_shutdown(self, fn: H) -> H:
         """Run ``fn`` (sync or async) at shutdown, in reverse registration order. A decorator too."""
         return self.lifecycle.on_shutdown(fn)
+
+    def quota_guard(self, policy: RateLimitPolicy, *, key: KeyKind = "ip") -> QuotaGuard:
+        """A judge of ``policy`` on this service's rate-limit backend (what ``rate_limit()`` uses).
+
+        The backend is the one ``settings.rate_limit`` chooses, built on first use
+        when service-wide limiting is off; failure policy and header style are the
+        service's.
+        """
+        limits = self.settings.rate_limit
+        return QuotaGuard(
+            backend=self._quota_backend(),
+            policy=policy,
+            key=key,
+            verifier=self.token_verifier,
+            failure_policy=limits.failure_policy,
+            header_style=limits.header_style,
+            metrics=self._rate_limit_metrics,
+        )
+
+    def _quota_backend(self) -> RateLimitBackend:
+        if self._rate_limit_backend is None:
+            self._rate_limit_backend = _default_backend(self.settings, self.config)
+            self.lifecycle.on_shutdown(self._rate_limit_backend.aclose)
+        return self._rate_limit_backend
 
     @property
     def draining(self) -> bool:
@@ -267,5 +299,6 @@ def _default_backend(settings: AppSettings, config: ServiceConfig) -> RateLimitB
             limits.redis_url or config.redis.url,
             prefix=limits.key_prefix,
             timeout=limits.redis_timeout,
+            strategy=limits.strategy,
         )
-    return MemoryRateLimitBackend()
+    return MemoryRateLimitBackend(strategy=limits.strategy)

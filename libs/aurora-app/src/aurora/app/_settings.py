@@ -21,25 +21,33 @@ PROBE_PATHS: tuple[str, ...] = ("/health", "/health/live", "/health/ready", "/in
 
 
 class RateLimitSettings(BaseModel):
-    """Fixed-window request quota, per client IP or per authenticated subject.
+    """The service-wide request quota, per client address, JWT subject or API key.
 
-    ``AURORA_APP__RATE_LIMIT__ENABLED=true`` turns it on. ``failure_policy`` is the
-    explicit answer to "what if Redis is down": ``open`` lets traffic through
-    unmetered (availability first), ``closed`` answers 503 (protection first).
+    ``AURORA_APP__RATE_LIMIT__ENABLED=true`` turns it on. The quota is ``limits``
+    in the ``limits`` library's notation (``"100/minute;2000/hour"``: every tier
+    must have room), or else ``limit`` requests per ``window_seconds``.
+    ``failure_policy`` is the explicit answer to "what if Redis is down": ``open``
+    lets traffic through unmetered (availability first), ``closed`` answers 503
+    (protection first).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     enabled: bool = False
+    limits: str | None = Field(
+        default=None, description="Tiers such as '100/minute;2000/hour'; overrides limit/window."
+    )
     limit: int = Field(default=100, ge=1, description="Requests allowed per window.")
     window_seconds: int = Field(default=60, ge=1)
-    key: Literal["ip", "subject"] = Field(
+    strategy: Literal["moving-window", "sliding-window", "fixed-window"] = "moving-window"
+    key: Literal["ip", "subject", "api_key"] = Field(
         default="ip",
-        description="'subject' keys on the verified JWT subject, falling back to the IP.",
+        description="'subject': the verified JWT subject; 'api_key': X-API-Key; else the IP.",
     )
     backend: Literal["memory", "redis"] = "memory"
     redis_url: str | None = Field(
-        default=None, description="Defaults to the service config's redis.url."
+        default=None,
+        description="redis://, rediss:// or redis+cluster://; defaults to the config's redis.url.",
     )
     key_prefix: str = "aurora:ratelimit:"
     redis_timeout: float = Field(default=0.25, gt=0)
@@ -49,6 +57,19 @@ class RateLimitSettings(BaseModel):
         description="'split': RateLimit-Limit/-Remaining/-Reset; 'combined': RateLimit + RateLimit-Policy.",
     )
     exempt_paths: tuple[str, ...] = (*PROBE_PATHS, "/metrics")
+
+    @field_validator("limits")
+    @classmethod
+    def _limits_parse(cls, value: str | None) -> str | None:
+        if value is not None:
+            from limits import parse_many
+
+            try:
+                if not parse_many(value):
+                    raise ValueError("no tier given")
+            except ValueError as exc:
+                raise ValueError(f"invalid rate limits {value!r}: {exc}") from None
+        return value
 
 
 class AppSettings(BaseSettings):

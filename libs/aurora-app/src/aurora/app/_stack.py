@@ -28,7 +28,8 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 
 from aurora.app._metrics import HTTPMetrics
-from aurora.app._ratelimit import RateLimitBackend
+from aurora.app._quota import RateLimitMetrics
+from aurora.app._ratelimit import RateLimitBackend, RateLimitPolicy
 from aurora.app._security import TokenVerifier
 from aurora.app._settings import AppSettings
 from aurora.app.middleware import (
@@ -56,6 +57,7 @@ class StackParts:
     access_log: AccessLog | None = None
     verifier: TokenVerifier | None = None
     rate_limit_backend: RateLimitBackend | None = None
+    rate_limit_metrics: RateLimitMetrics | None = None
     cors_origins: Sequence[str] = ()
     cors_allow_credentials: bool = False
 
@@ -108,13 +110,17 @@ def _edge_layers(settings: AppSettings, parts: StackParts) -> list[Middleware]:
             Middleware(
                 RateLimitMiddleware,
                 backend=parts.rate_limit_backend,
-                limit=limits.limit,
-                window=limits.window_seconds,
+                policy=(
+                    RateLimitPolicy.parse("default", limits.limits)
+                    if limits.limits
+                    else RateLimitPolicy.of("default", limits.limit, limits.window_seconds)
+                ),
                 key=limits.key,
                 verifier=parts.verifier,
                 failure_policy=limits.failure_policy,
                 header_style=limits.header_style,
                 exempt_paths=limits.exempt_paths,
+                metrics=parts.rate_limit_metrics,
             )
         )
     return layers
