@@ -12,6 +12,12 @@ authentication and rate limiting, all as pure ASGI layers.
 """
 
 from aurora.app._health import CheckResult, HealthCheck, HealthRegistry, HealthReport
+from aurora.app._idempotency import (
+    IdempotencyRecord,
+    IdempotencyStore,
+    MemoryIdempotencyStore,
+    RedisIdempotencyStore,
+)
 from aurora.app._lifespan import Lifecycle
 from aurora.app._metrics import HTTPMetrics
 from aurora.app._probes import HEALTH_CONTENT_TYPE
@@ -35,7 +41,7 @@ from aurora.app._security import (
     require_scopes,
 )
 from aurora.app._service import Service, create_service
-from aurora.app._settings import AppSettings, RateLimitSettings
+from aurora.app._settings import AppSettings, IdempotencySettings, RateLimitSettings
 from aurora.app.middleware._deadline import deadline, remaining_seconds
 
 __all__ = [
@@ -47,9 +53,13 @@ __all__ = [
     "HealthCheck",
     "HealthRegistry",
     "HealthReport",
+    "IdempotencyRecord",
+    "IdempotencySettings",
+    "IdempotencyStore",
     "InsufficientScopeError",
     "InvalidTokenError",
     "Lifecycle",
+    "MemoryIdempotencyStore",
     "MemoryRateLimitBackend",
     "Principal",
     "RateLimitBackend",
@@ -57,6 +67,7 @@ __all__ = [
     "RateLimitPolicy",
     "RateLimitSettings",
     "RateLimiterUnavailableError",
+    "RedisIdempotencyStore",
     "RedisRateLimitBackend",
     "Service",
     "TokenVerifier",

@@ -28,13 +28,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
 
+from aurora.app._callers import client_address, verified_principal
 from aurora.app._ratelimit import (
     RateLimitBackend,
     RateLimitDecision,
     RateLimiterUnavailableError,
     RateLimitPolicy,
 )
-from aurora.app._security import PRINCIPAL_SCOPE_KEY, InvalidTokenError, TokenVerifier
+from aurora.app._security import TokenVerifier
 from aurora.errors import RateLimitedError
 from aurora.logging import get_logger
 
@@ -114,34 +115,15 @@ class QuotaGuard:
 
     def client_key(self, scope: Scope) -> str:
         """Whose quota the request counts against."""
-        if self._key == "subject" and self._verifier is not None:
-            subject = self._subject(scope)
-            if subject is not None:
-                return "sub:" + subject
+        if self._key == "subject":
+            principal = verified_principal(scope, self._verifier)
+            if principal is not None:
+                return "sub:" + principal.subject
         elif self._key == "api_key":
             for name, value in scope["headers"]:
                 if name == b"x-api-key" and value:
                     return "key:" + hashlib.sha256(value).hexdigest()[:32]
-        client = scope.get("client")
-        return "ip:" + (client[0] if client else "unknown")
-
-    def _subject(self, scope: Scope) -> str | None:
-        cached = scope.get(PRINCIPAL_SCOPE_KEY)
-        if cached is not None:
-            return str(cached.subject)
-        assert self._verifier is not None
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                scheme, _, token = value.decode("latin-1").partition(" ")
-                if scheme.lower() != "bearer" or not token:
-                    return None
-                try:
-                    principal = self._verifier.verify(token.strip())
-                except InvalidTokenError:
-                    return None  # the route's own auth answers 401; meter it by IP
-                scope[PRINCIPAL_SCOPE_KEY] = principal  # spare the route a second verification
-                return principal.subject
-        return None
+        return "ip:" + client_address(scope)
 
     def _headers(self, decision: RateLimitDecision) -> list[Header]:
         reset = str(math.ceil(decision.reset_after)).encode("latin-1")

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
 from aurora.app._health import HealthCheckFn, HealthRegistry
+from aurora.app._idempotency import IdempotencyStore, MemoryIdempotencyStore, RedisIdempotencyStore
 from aurora.app._lifespan import Hook, Lifecycle
 from aurora.app._metrics import HTTPMetrics
 from aurora.app._openapi import install_problem_openapi
@@ -60,6 +61,7 @@ class Service:
         health: The readiness checks.
         lifecycle: The startup and shutdown hooks and the draining flag.
         metrics: The Prometheus collectors, or ``None`` when metrics are off.
+        idempotency_store: Where ``Idempotency-Key`` responses live, or ``None``.
         token_verifier: Verifies bearer tokens, or ``None`` without JWT keys.
     """
 
@@ -73,6 +75,7 @@ class Service:
         rate_limit_backend: RateLimitBackend | None,
         metrics_registry: CollectorRegistry | None,
         info: Mapping[str, Any] | None = None,
+        idempotency_store: IdempotencyStore | None = None,
     ) -> None:
         self.name = name
         self.config = config
@@ -87,6 +90,9 @@ class Service:
         if rate_limit_backend is not None:
             self.lifecycle.on_shutdown(rate_limit_backend.aclose)
         self._rate_limit_metrics = RateLimitMetrics(self.metrics.registry) if self.metrics else None
+        self.idempotency_store = idempotency_store
+        if idempotency_store is not None and hasattr(idempotency_store, "aclose"):
+            self.lifecycle.on_shutdown(idempotency_store.aclose)
         self._access_log = access_log_for(settings)
         if self._access_log is not None:
             # Registered before any service hook, so it runs after them all and the
@@ -103,6 +109,7 @@ class Service:
             verifier=self.token_verifier,
             rate_limit_backend=self._rate_limit_backend,
             rate_limit_metrics=self._rate_limit_metrics,
+            idempotency_store=self.idempotency_store,
             cors_origins=tuple(security.cors_origins),
             cors_allow_credentials=security.cors_allow_credentials,
         )
@@ -245,6 +252,7 @@ def create_service(
     settings: AppSettings | None = None,
     token_verifier: TokenVerifier | None = None,
     rate_limit_backend: RateLimitBackend | None = None,
+    idempotency_store: IdempotencyStore | None = None,
     metrics_registry: CollectorRegistry | None = None,
     info: Mapping[str, Any] | None = None,
     **options: Any,
@@ -257,6 +265,8 @@ def create_service(
         settings: Stack settings; read from ``AURORA_APP__*`` when omitted.
         token_verifier: Overrides the verifier built from ``config.security``.
         rate_limit_backend: Overrides the backend chosen by ``settings.rate_limit``.
+        idempotency_store: Overrides the store chosen by ``settings.idempotency``
+            (a database-backed one, say).
         metrics_registry: Registry for the collectors; a fresh one by default.
         info: Extra facts for ``/info`` (``git_sha``, ``version``).
         **options: ``AppSettings`` fields overriding ``settings`` and the environment,
@@ -273,6 +283,9 @@ def create_service(
     backend = rate_limit_backend
     if backend is None and settings.rate_limit.enabled:
         backend = _default_backend(settings, config)
+    store = idempotency_store
+    if store is None and settings.idempotency.enabled:
+        store = _default_store(settings, config)
     return Service(
         name,
         config,
@@ -281,6 +294,7 @@ def create_service(
         rate_limit_backend=backend,
         metrics_registry=metrics_registry,
         info=info,
+        idempotency_store=store,
     )
 
 
@@ -302,3 +316,10 @@ def _default_backend(settings: AppSettings, config: ServiceConfig) -> RateLimitB
             strategy=limits.strategy,
         )
     return MemoryRateLimitBackend(strategy=limits.strategy)
+
+
+def _default_store(settings: AppSettings, config: ServiceConfig) -> IdempotencyStore:
+    keys = settings.idempotency
+    if keys.backend == "redis":
+        return RedisIdempotencyStore(keys.redis_url or config.redis.url, prefix=keys.key_prefix)
+    return MemoryIdempotencyStore()

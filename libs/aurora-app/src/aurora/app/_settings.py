@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["PROBE_PATHS", "AppSettings", "RateLimitSettings"]
+__all__ = ["PROBE_PATHS", "AppSettings", "IdempotencySettings", "RateLimitSettings"]
 
 PROBE_PATHS: tuple[str, ...] = ("/health", "/health/live", "/health/ready", "/info")
 """Operational endpoints that are polled constantly and are neither logged nor rate limited."""
@@ -72,6 +72,28 @@ class RateLimitSettings(BaseModel):
         return value
 
 
+class IdempotencySettings(BaseModel):
+    """Server-side ``Idempotency-Key`` for POST and PATCH (on by default).
+
+    The memory store is exact for one replica; several replicas share records
+    through ``backend=redis`` (``redis_url``, default the config's ``redis.url``).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = True
+    ttl_seconds: float = Field(
+        default=86_400.0, gt=0, description="How long a response is replayed."
+    )
+    in_flight_seconds: float = Field(
+        default=60.0, gt=0, description="How long a key stays reserved while its request runs."
+    )
+    methods: tuple[str, ...] = ("POST", "PATCH")
+    backend: Literal["memory", "redis"] = "memory"
+    redis_url: str | None = None
+    key_prefix: str = "aurora:idempotency:"
+
+
 class AppSettings(BaseSettings):
     """How the HTTP stack of a service behaves; env prefix ``AURORA_APP__``.
 
@@ -125,6 +147,7 @@ class AppSettings(BaseSettings):
         description="Addresses or networks of the proxies whose X-Forwarded-* headers are believed.",
     )
     rate_limit: RateLimitSettings = RateLimitSettings()
+    idempotency: IdempotencySettings = IdempotencySettings()
     health_cache_ttl: float = Field(default=1.0, ge=0)
     health_check_timeout: float = Field(default=2.0, gt=0)
     health_show_details: bool = True

@@ -10,9 +10,10 @@ Outermost first:
 6. request body limit: a declared oversized body is refused before anything reads it;
 7. trusted proxies: the real client address, before anything reads it;
 8. request deadline: 504 and cancellation past ``request_deadline``;
-9. CORS; 10. GZip; 11. rate limiting.
+9. CORS; 10. GZip; 11. rate limiting; 12. idempotency keys (inside the limiter,
+   so retries still count).
 
-Stages 1-6 share one frame (``ServiceMiddleware``, see why there); 7-11 are
+Stages 1-6 share one frame (``ServiceMiddleware``, see why there); 7-12 are
 separate layers, present only when configured. Deadline and rate limiting sit
 inside logging and metrics, so 504s and 429s are logged and counted. A stage
 switched off costs nothing. (Header size and body-read time are bounded below
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 
+from aurora.app._idempotency import IdempotencyStore
 from aurora.app._metrics import HTTPMetrics
 from aurora.app._quota import RateLimitMetrics
 from aurora.app._ratelimit import RateLimitBackend, RateLimitPolicy
@@ -37,6 +39,7 @@ from aurora.app.middleware import (
     BodyLimit,
     CorrelationIds,
     DeadlineMiddleware,
+    IdempotencyMiddleware,
     RateLimitMiddleware,
     SecurityHeaders,
     ServiceMiddleware,
@@ -58,6 +61,7 @@ class StackParts:
     verifier: TokenVerifier | None = None
     rate_limit_backend: RateLimitBackend | None = None
     rate_limit_metrics: RateLimitMetrics | None = None
+    idempotency_store: IdempotencyStore | None = None
     cors_origins: Sequence[str] = ()
     cors_allow_credentials: bool = False
 
@@ -121,6 +125,18 @@ def _edge_layers(settings: AppSettings, parts: StackParts) -> list[Middleware]:
                 header_style=limits.header_style,
                 exempt_paths=limits.exempt_paths,
                 metrics=parts.rate_limit_metrics,
+            )
+        )
+    keys = settings.idempotency
+    if keys.enabled and parts.idempotency_store is not None:
+        layers.append(
+            Middleware(
+                IdempotencyMiddleware,
+                store=parts.idempotency_store,
+                ttl=keys.ttl_seconds,
+                in_flight_ttl=keys.in_flight_seconds,
+                methods=keys.methods,
+                verifier=parts.verifier,
             )
         )
     return layers

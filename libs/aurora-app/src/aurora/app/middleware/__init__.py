@@ -5,8 +5,8 @@
 1. correlation id, 2. error handling, 3. request logging, 4. metrics,
 5. security headers, 6. request body limit: the stages of
    :class:`ServiceMiddleware`, one frame;
-7. trusted proxies, 8. request deadline, 9. CORS, 10. GZip, 11. rate limiting:
-   separate layers, present only when configured.
+7. trusted proxies, 8. request deadline, 9. CORS, 10. GZip, 11. rate limiting,
+   12. idempotency keys: separate layers, present only when configured.
 
 None of them is a ``BaseHTTPMiddleware`` (which costs a task and a memory
 stream per request): each is a plain ``(scope, receive, send)`` class.
@@ -23,6 +23,7 @@ from aurora.app.middleware._deadline import (
     remaining_seconds,
 )
 from aurora.app.middleware._errors import UnhandledErrors
+from aurora.app.middleware._idempotency import IdempotencyMiddleware
 from aurora.app.middleware._logging import SENSITIVE_HEADERS, AccessLog
 from aurora.app.middleware._proxies import TrustedProxies, parse_networks
 from aurora.app.middleware._ratelimit import RateLimitMiddleware
@@ -41,6 +42,7 @@ __all__ = [
     "CorrelationIds",
     "Deadline",
     "DeadlineMiddleware",
+    "IdempotencyMiddleware",
     "RateLimitMiddleware",
     "SecurityHeaders",
     "ServiceMiddleware",
