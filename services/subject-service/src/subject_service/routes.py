@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, status
 
 from aurora.app import Principal, require_scopes
 
-from subject_service.database import DbSession
+from subject_service.database import DbReadSession, DbSession
 from subject_service.events import Events, subject_created, subject_deleted, subject_updated
 from subject_service.models import Subject
 from subject_service.repository import SortKey, SubjectRepository
@@ -41,7 +41,7 @@ async def create_subject(
 
 @router.get("")
 async def list_subjects(
-    session: DbSession,
+    session: DbReadSession,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     after: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     sort: Annotated[SortKey, Query(description="created (oldest first), code or name")] = "created",
@@ -53,7 +53,7 @@ async def list_subjects(
 
 
 @router.get("/{subject_id}")
-async def get_subject(subject_id: UUID, session: DbSession) -> SubjectRead:
+async def get_subject(subject_id: UUID, session: DbReadSession) -> SubjectRead:
     """Read one subject."""
     return SubjectRead.model_validate(await SubjectRepository(session).get(subject_id))
 

@@ -175,7 +175,7 @@ async def _run(check: HealthCheck) -> CheckResult:
         get_logger("aurora.app.health").warning(
             "health_check_failed", check=check.name, error_type=type(exc).__qualname__, exc_info=exc
         )
-        return _failed(check, start, observed_at, f"{type(exc).__name__}: {exc}"[:200])
+        return _failed(check, start, observed_at, _public_output(exc))
     return CheckResult(
         name=check.name,
         status="pass",
@@ -210,6 +210,16 @@ def _forget(task: asyncio.Task[Any]) -> None:
     _abandoned.discard(task)
     if not task.cancelled():
         task.exception()  # retrieved, so asyncio does not log it as never retrieved
+
+
+def _public_output(exc: Exception) -> str:
+    """What a report may say about a failure: its kind, never its text.
+
+    Driver messages name hosts, users and databases; they go to the log (above),
+    and the report says ``failed: database_unavailable`` or ``failed: ConnectionError``.
+    """
+    code = getattr(exc, "code", None)
+    return f"failed: {code if isinstance(code, str) else type(exc).__name__}"
 
 
 def _failed(check: HealthCheck, start: float, observed_at: str, output: str) -> CheckResult:

@@ -39,6 +39,7 @@ __all__ = [
 ]
 
 _CONTENT_TYPE = PROBLEM_CONTENT_TYPE.encode("latin-1")
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 MAX_VALIDATION_ERRORS = 100
 """Errors listed in a 422 at most; the detail says how many there were."""
 # Codes the aurora-errors hierarchy already names; other statuses get a code derived
@@ -177,13 +178,22 @@ def allowed_methods(request: Request) -> list[str]:
 
     Starlette's 405 names the methods of the first route whose path matched, so
     ``GET`` and ``POST`` declared as two routes on one path answered ``Allow: POST``.
+    Each method is asked of the router as a request of its own (a fresh scope, so
+    included routers answer too); this runs on 405s only.
     """
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods.update(getattr(route, "methods", None) or ())
-    return sorted(methods)
+    routes = request.app.router.routes
+    allowed = []
+    for method in _METHODS:
+        scope = {
+            "type": "http",
+            "method": method,
+            "path": request.scope["path"],
+            "root_path": request.scope.get("root_path", ""),
+            "headers": [],
+        }
+        if any(route.matches(scope)[0] is Match.FULL for route in routes):
+            allowed.append(method)
+    return allowed
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> Response:

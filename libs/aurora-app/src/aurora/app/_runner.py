@@ -10,15 +10,19 @@ requests and run the shutdown hooks. A second signal skips the wait.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Callable, Sequence
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import uvicorn
+from pydantic import ValidationError as PydanticValidationError
 
 from aurora.app._lifespan import Lifecycle
 from aurora.app._settings import AppSettings
+from aurora.config import ConfigError
+from aurora.logging import get_logger, setup_logging
 
 if TYPE_CHECKING:
     from aurora.app._service import Service
@@ -102,17 +106,51 @@ def serve(
     server.run()
 
 
+EXIT_CONFIG = 2
+"""The exit status of a service refusing its configuration (a usage error, as for argparse)."""
+
+
+def _refuse_configuration(exc: Exception) -> NoReturn:
+    # One structured line an operator can act on, not a traceback: which settings are
+    # wrong and why. The message names fields and problems, never their values.
+    if isinstance(exc, ConfigError):
+        problems = [
+            {"variable": problem.variable, "problem": problem.message, "origin": problem.origin}
+            for problem in exc.problems
+        ]
+    else:
+        problems = [
+            {"field": ".".join(str(part) for part in error["loc"]), "problem": error["msg"]}
+            for error in exc.errors()  # type: ignore[attr-defined]
+        ]
+    # The service never got to configure logging: one JSON line on stderr.
+    setup_logging("aurora-service", fmt="json", stream=sys.stderr)
+    get_logger("aurora.app").critical(
+        "invalid_configuration",
+        error_type=type(exc).__qualname__,
+        detail=str(exc).splitlines()[0][:500],
+        problems=problems[:50],
+    )
+    raise SystemExit(EXIT_CONFIG)
+
+
 def main(target: Service | Callable[[], Service], argv: Sequence[str] | None = None) -> None:
     """Entry point for a service: ``main(create_app)`` or ``main(service)``.
 
     Accepts ``--host`` and ``--port`` to override the configured address. Ctrl-C
     (SIGINT) shuts the service down gracefully and returns, so the process exits 0.
+    A configuration the service refuses while being built (``ConfigError``, a
+    settings validation error) is one ``invalid_configuration`` log line and exit
+    status 2.
     """
     parser = argparse.ArgumentParser(description="Run an Aurora service with uvicorn.")
     parser.add_argument("--host", default=None, help="interface to bind (default: config)")
     parser.add_argument("--port", type=int, default=None, help="port to bind (default: config)")
     args = parser.parse_args(argv)
-    service = target() if callable(target) else target
+    try:
+        service = target() if callable(target) else target
+    except (ConfigError, PydanticValidationError) as exc:
+        _refuse_configuration(exc)
     try:
         service.run(host=args.host, port=args.port)
     except KeyboardInterrupt:
