@@ -5,13 +5,12 @@ accepts and never answers) would otherwise hold its client, its task and its
 pool connection for as long as the dependency stays sick. Here one timer per
 request fires at the deadline and:
 
-1. answers ``504 deadline_exceeded`` (problem+json) at once, if no response has
+1. cancels the request's task, so the route's ``await`` (a query, an outgoing
+   call) raises ``CancelledError`` and its cleanup runs;
+2. answers ``504 deadline_exceeded`` (problem+json) at once, if no response has
    started: from its own task, because the cancelled work may take a while to
    unwind (closing a connection to a frozen server waits for the socket
-   timeouts), and the client should not wait for that;
-2. cancels the request's task, so the route's ``await`` (a query, an outgoing
-   call) raises ``CancelledError`` and its cleanup runs; anything the app sends
-   afterwards is dropped.
+   timeouts), and the client should not wait for that.
 
 A route needing more (an export) or less time sets its own budget with the
 :func:`~aurora.app.deadline` dependency; the budget counts from the start of the
@@ -22,11 +21,12 @@ request. The remaining time is readable by code that propagates it downstream
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from aurora.app._problems import send_problem
 from aurora.errors import DeadlineExceededError
@@ -61,7 +61,6 @@ class Deadline:
         self.path = path
         self.start = loop.time()
         self.when = self.start
-        self.started = False  # a response has started: a 504 can no longer be sent
         self.expired = False
 
     def schedule(self, when: float) -> None:
@@ -84,12 +83,18 @@ class Deadline:
     def _expire(self) -> None:
         self._handle = None
         self.expired = True
-        if not self.started:
-            self.started = True
-            error = DeadlineExceededError("The request did not complete within its deadline")
-            self._loop.create_task(send_problem(self._send, error, self.path))
+        error = DeadlineExceededError("The request did not complete within its deadline")
+        self._loop.create_task(_answer_late(self._send, error, self.path))
         if self._task is not None:
             self._task.cancel(msg="request deadline exceeded")
+
+
+async def _answer_late(send: Send, error: DeadlineExceededError, path: str) -> None:
+    # No wrapper watches the app's messages (it would cost every request a closure):
+    # when the app had started its response, the server refuses this second start,
+    # and the cancelled request ends without a 504, as it must.
+    with contextlib.suppress(RuntimeError, OSError):
+        await send_problem(send, error, path)
 
 
 class DeadlineMiddleware:
@@ -110,18 +115,8 @@ class DeadlineMiddleware:
         state = Deadline(loop, task, send, scope["path"])
         state.schedule(state.start + self._seconds)
         scope[DEADLINE_SCOPE_KEY] = state
-
-        async def send_in_time(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                if state.started:  # the 504 went out (or is going out) instead
-                    return
-                state.started = True
-            elif state.expired:
-                return
-            await send(message)
-
         try:
-            await self.app(scope, receive, send_in_time)
+            await self.app(scope, receive, send)
         except asyncio.CancelledError:
             # Ours is answered already; any other cancellation (shutdown) goes on.
             if not state.expired or task is None or task.uncancel() > 0:
