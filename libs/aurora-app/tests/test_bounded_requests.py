@@ -6,27 +6,18 @@ import asyncio
 import contextlib
 import socket
 import time
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable
+from contextlib import closing
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import Depends
+from serving import serving
 
-from aurora.app import Service, deadline, server_options
-from aurora.testing.server import LiveServer
+from aurora.app import Service, deadline
 
 MakeService = Callable[..., Service]
-
-
-@contextmanager
-def serving(service: Service) -> Iterator[str]:
-    """The service under uvicorn with the options Aurora runs it with."""
-    options = server_options(service.settings)
-    options["log_level"] = "error"
-    with LiveServer(service.app, **options) as url:
-        yield url
 
 
 def _port(url: str) -> int:

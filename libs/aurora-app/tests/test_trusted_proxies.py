@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import httpx
 import pytest
 from pydantic import ValidationError
+from serving import serving
 from starlette.requests import Request
 
-from aurora.app import AppSettings, Service, server_options
-from aurora.testing.server import LiveServer
+from aurora.app import AppSettings, Service
 
 MakeService = Callable[..., Service]
-
-
-@contextmanager
-def serving(service: Service) -> Iterator[str]:
-    options = server_options(service.settings)
-    options["log_level"] = "error"
-    with LiveServer(service.app, **options) as url:
-        yield url
 
 
 def _echo_client(service: Service) -> Service:
