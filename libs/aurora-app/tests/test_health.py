@@ -75,7 +75,8 @@ def test_failing_optional_check_keeps_the_service_ready(make_service: MakeServic
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "warn"
-    assert body["checks"]["cache"][0]["output"] == "ConnectionError: connection refused"
+    # The kind of failure only: driver text (hosts, users) stays in the log.
+    assert body["checks"]["cache"][0]["output"] == "failed: ConnectionError"
 
 
 def test_failing_critical_check_makes_the_service_unready(make_service: MakeService) -> None:

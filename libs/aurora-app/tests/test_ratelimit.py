@@ -10,9 +10,17 @@ from typing import Any
 import jwt
 import pytest
 import redis
+from fastapi import Depends
 from starlette.testclient import TestClient
 
-from aurora.app import MemoryRateLimitBackend, RateLimitBackend, RedisRateLimitBackend, Service
+from aurora.app import (
+    MemoryRateLimitBackend,
+    RateLimitBackend,
+    RateLimitSettings,
+    RedisRateLimitBackend,
+    Service,
+    rate_limit,
+)
 from aurora.logging.testing import capture_logs
 from aurora.testing.server import free_port
 
@@ -127,22 +135,62 @@ def test_subject_key_falls_back_to_the_client_ip_for_bad_tokens(
     )
 
 
-async def test_memory_backend_starts_a_new_window() -> None:
-    now = [1000.0]
-    backend = MemoryRateLimitBackend(clock=lambda: now[0])
-    assert (await backend.hit("k", 1, 10)).allowed
-    assert not (await backend.hit("k", 1, 10)).allowed
-    now[0] = 1010.0
-    decision = await backend.hit("k", 1, 10)
-    assert decision.allowed
-    assert decision.reset_after == 10
+def test_every_tier_of_a_multi_tier_policy_applies(limited: Callable[..., TestClient]) -> None:
+    client = limited(limits="2/second;3/minute")
+    statuses = [client.get("/things").status_code for _ in range(2)]
+    time.sleep(1.05)
+    statuses += [client.get("/things").status_code for _ in range(2)]
+    # The second-long tier refills; the minute-long one does not.
+    assert statuses == [200, 200, 200, 429]
 
 
-async def test_memory_backend_bounds_its_memory() -> None:
-    backend = MemoryRateLimitBackend(max_keys=10)
-    for client in range(100):
-        await backend.hit(f"client-{client}", 5, 60)
-    assert len(backend._windows) <= 10
+def test_the_window_moves(limited: Callable[..., TestClient]) -> None:
+    """A moving window: no burst of twice the limit across a window border."""
+    client = limited(limits="2/2 second")
+    assert [client.get("/things").status_code for _ in range(3)] == [200, 200, 429]
+    time.sleep(2.05)
+    assert client.get("/things").status_code == 200
+
+
+def test_api_key_gives_each_key_a_quota(limited: Callable[..., TestClient]) -> None:
+    client = limited(limit=1, key="api_key")
+    assert client.get("/things", headers={"X-API-Key": "key-a"}).status_code == 200
+    assert client.get("/things", headers={"X-API-Key": "key-b"}).status_code == 200
+    assert client.get("/things", headers={"X-API-Key": "key-a"}).status_code == 429
+
+
+def test_a_route_policy_adds_to_the_service_quota(make_service: MakeService) -> None:
+    service = make_service()
+
+    @service.app.get("/search", dependencies=[Depends(rate_limit("2/minute", name="search"))])
+    async def search() -> list[str]:
+        return []
+
+    @service.app.get("/free")
+    async def free() -> list[str]:
+        return []
+
+    with TestClient(service.app) as client:
+        answers = [client.get("/search") for _ in range(3)]
+        assert client.get("/free").status_code == 200
+        scrape = client.get("/metrics").text
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    assert answers[1].headers["ratelimit-remaining"] == "0"
+    assert answers[2].headers["content-type"] == "application/problem+json"
+    assert int(answers[2].headers["retry-after"]) > 0
+    assert answers[2].headers["ratelimit-limit"] == "2"
+    assert 'aurora_rate_limit_requests_total{outcome="allowed",policy="search"} 2.0' in scrape
+    assert 'aurora_rate_limit_requests_total{outcome="limited",policy="search"} 1.0' in scrape
+
+
+def test_invalid_limits_are_refused_at_start_up() -> None:
+    with pytest.raises(ValueError, match="invalid rate limits"):
+        RateLimitSettings(limits="lots per day")
+
+
+def test_a_route_policy_needs_valid_limits() -> None:
+    with pytest.raises(ValueError, match="often"):
+        rate_limit("often")
 
 
 @pytest.fixture()

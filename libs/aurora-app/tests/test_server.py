@@ -191,3 +191,26 @@ def test_ctrl_c_stops_cleanly_with_exit_code_0(tmp_path: Path) -> None:
     assert "Traceback" not in output
     assert "KeyboardInterrupt" not in output
     assert process.returncode == 0
+
+
+def test_an_invalid_configuration_is_one_log_line_and_exit_status_2(tmp_path: Path) -> None:
+    script = tmp_path / "bad_service.py"
+    script.write_text(textwrap.dedent("""
+            from aurora.app import create_service, main
+            from aurora.config import ServiceConfig
+
+            def build():
+                config = ServiceConfig.model_validate({"service": {"name": "bad"}})
+                return create_service("bad", config, request_deadline=-1)
+
+            main(build, [])
+            """))
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=child_env(), timeout=60
+    )
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert '"invalid_configuration"' in lines[0]
+    assert "request_deadline" in lines[0]
+    assert "Traceback" not in result.stderr

@@ -32,6 +32,9 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 DbSession = Annotated[AsyncSession, Depends(get_async_db_dependency(SERVICE_NAME))]
 """A request's session: committed when the endpoint returns, rolled back if it raises."""
 
+DbReadSession = Annotated[AsyncSession, Depends(get_async_db_dependency(SERVICE_NAME, write=False))]
+"""A session for routes that only read: on SQLite it does not queue for the write lock."""
+
 
 def install_database(service: Service, config: ServiceConfig, *, migrate: bool) -> None:
     """Wire the service's database into its lifecycle and health checks."""

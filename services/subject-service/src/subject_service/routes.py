@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, status
 from aurora.app import Principal, require_scopes
 from aurora.db import ListQuery, list_query_dependency
 
-from subject_service.database import DbSession
+from subject_service.database import DbReadSession, DbSession
 from subject_service.events import Events, subject_created, subject_deleted, subject_updated
 from subject_service.models import Subject
 from subject_service.repository import SubjectRepository
@@ -55,7 +55,7 @@ async def create_subject(
 
 
 @router.get("")
-async def list_subjects(session: DbSession, query: SubjectQuery) -> SubjectPage:
+async def list_subjects(session: DbReadSession, query: SubjectQuery) -> SubjectPage:
     """Page through subjects, filtered and sorted; keyset pages both ways, each costing the same.
 
     Without ``sort``, subjects come in creation order. Pass ``next_cursor`` as ``after``
@@ -67,7 +67,7 @@ async def list_subjects(session: DbSession, query: SubjectQuery) -> SubjectPage:
 
 
 @router.get("/{subject_id}")
-async def get_subject(subject_id: UUID, session: DbSession) -> SubjectRead:
+async def get_subject(subject_id: UUID, session: DbReadSession) -> SubjectRead:
     """Read one subject."""
     return SubjectRead.model_validate(await SubjectRepository(session).get(subject_id))
 

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from subject_service.models import CODE_MAX_LENGTH, NAME_MAX_LENGTH
@@ -20,7 +20,21 @@ Code = Annotated[
     ),
 ]
 
-Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX_LENGTH)]
+
+def _storable(value: str) -> str:
+    # NUL and lone surrogates are valid JSON but no database stores them (PostgreSQL
+    # refuses NUL, UTF-8 has no surrogates): refuse them here, the same on every backend.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    if any("\ud800" <= char <= "\udfff" for char in value):
+        raise ValueError("must be valid Unicode text (no lone surrogates)")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_storable)]
+"""Text a database can store."""
+
+Name = Annotated[Text, Field(min_length=1, max_length=NAME_MAX_LENGTH)]
 
 
 class SubjectCreate(BaseModel):
@@ -30,7 +44,7 @@ class SubjectCreate(BaseModel):
 
     code: Code
     name: Name
-    description: str | None = Field(default=None, max_length=10_000)
+    description: Text | None = Field(default=None, max_length=10_000)
 
 
 class SubjectUpdate(BaseModel):
@@ -42,8 +56,8 @@ class SubjectUpdate(BaseModel):
     # null out of the documented schema (the validator below refuses an explicit null).
     code: Code | SkipJsonSchema[None] = None
     name: Name | SkipJsonSchema[None] = None
-    description: str | None = Field(default=None, max_length=10_000)
-    version: int | None = Field(
+    description: Text | None = Field(default=None, max_length=10_000)
+    version: StrictInt | None = Field(
         default=None, ge=1, description="The version you read; if it changed since, 409."
     )
 

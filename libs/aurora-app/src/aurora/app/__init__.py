@@ -14,17 +14,25 @@ authentication and rate limiting, all as pure ASGI layers.
 from aurora.app._health import CheckResult, HealthCheck, HealthRegistry, HealthReport
 from aurora.app._jwks import JwksKeySource, KeyFetchError, KeysUnavailableError
 from aurora.app._keys import KeySource, SigningKey, StaticKeys
+from aurora.app._idempotency import (
+    IdempotencyRecord,
+    IdempotencyStore,
+    MemoryIdempotencyStore,
+    RedisIdempotencyStore,
+)
 from aurora.app._lifespan import Lifecycle
 from aurora.app._metrics import HTTPMetrics
 from aurora.app._probes import HEALTH_CONTENT_TYPE
+from aurora.app._quota import rate_limit
 from aurora.app._ratelimit import (
     MemoryRateLimitBackend,
     RateLimitBackend,
     RateLimitDecision,
     RateLimiterUnavailableError,
+    RateLimitPolicy,
     RedisRateLimitBackend,
 )
-from aurora.app._runner import main
+from aurora.app._runner import main, server_options
 from aurora.app._security import (
     CurrentPrincipal,
     InsufficientRoleError,
@@ -37,7 +45,8 @@ from aurora.app._security import (
     require_scopes,
 )
 from aurora.app._service import Service, create_service
-from aurora.app._settings import AppSettings, RateLimitSettings
+from aurora.app._settings import AppSettings, IdempotencySettings, RateLimitSettings
+from aurora.app.middleware._deadline import deadline, remaining_seconds
 
 __all__ = [
     "HEALTH_CONTENT_TYPE",
@@ -48,6 +57,9 @@ __all__ = [
     "HealthCheck",
     "HealthRegistry",
     "HealthReport",
+    "IdempotencyRecord",
+    "IdempotencySettings",
+    "IdempotencyStore",
     "InsufficientRoleError",
     "InsufficientScopeError",
     "InvalidTokenError",
@@ -56,12 +68,15 @@ __all__ = [
     "KeySource",
     "KeysUnavailableError",
     "Lifecycle",
+    "MemoryIdempotencyStore",
     "MemoryRateLimitBackend",
     "Principal",
     "RateLimitBackend",
     "RateLimitDecision",
+    "RateLimitPolicy",
     "RateLimitSettings",
     "RateLimiterUnavailableError",
+    "RedisIdempotencyStore",
     "RedisRateLimitBackend",
     "Service",
     "SigningKey",
@@ -69,7 +84,11 @@ __all__ = [
     "TokenVerifier",
     "authenticate",
     "create_service",
+    "deadline",
     "main",
+    "rate_limit",
+    "remaining_seconds",
     "require_roles",
     "require_scopes",
+    "server_options",
 ]

@@ -18,23 +18,30 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match
 from starlette.types import Send
 
 from aurora.errors import PROBLEM_CONTENT_TYPE, AuroraError, ValidationError, to_problem
-from aurora.logging import get_correlation_id
+from aurora.logging import get_correlation_id, get_logger
 
 __all__ = [
+    "MAX_VALIDATION_ERRORS",
+    "allowed_methods",
     "aurora_error_handler",
     "error_for_status",
     "http_exception_handler",
     "problem_content",
     "problem_headers",
     "problem_response",
+    "report_server_error",
     "send_problem",
     "validation_error_handler",
 ]
 
 _CONTENT_TYPE = PROBLEM_CONTENT_TYPE.encode("latin-1")
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+MAX_VALIDATION_ERRORS = 100
+"""Errors listed in a 422 at most; the detail says how many there were."""
 # Codes the aurora-errors hierarchy already names; other statuses get a code derived
 # from the reason phrase ("method_not_allowed") so clients can still switch on it.
 _KNOWN_CODES = {
@@ -127,9 +134,31 @@ class _StatusError(AuroraError):
 
 
 async def aurora_error_handler(request: Request, exc: Exception) -> Response:
-    """Handler for :class:`AuroraError` raised in routes and dependencies."""
+    """Handler for :class:`AuroraError` raised in routes and dependencies.
+
+    A 5xx is the service's fault and its client learns nothing of the cause, so it
+    is logged here, once, with the cause chain and (bound by then) the correlation
+    id: a ``database_error`` is diagnosable from the log alone.
+    """
     assert isinstance(exc, AuroraError)
+    if exc.status >= 500:
+        report_server_error(request.method, request.url.path, exc)
     return problem_response(exc, request)
+
+
+def report_server_error(method: str | None, path: str | None, exc: AuroraError) -> None:
+    """Log a 5xx answer's cause once (its traceback and chained driver error)."""
+    cause = exc.__cause__ or exc.__context__
+    get_logger("aurora.app.errors").error(
+        "server_error",
+        method=method,
+        path=path,
+        status=exc.status,
+        code=exc.code,
+        error_type=type(exc).__qualname__,
+        cause_type=type(cause).__qualname__ if cause is not None else None,
+        exc_info=exc,
+    )
 
 
 async def http_exception_handler(request: Request, exc: Exception) -> Response:
@@ -138,13 +167,46 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
     if exc.status_code < 400:  # a redirect or 304 raised as an exception: not a problem
         return Response(status_code=exc.status_code, headers=exc.headers)
     detail = exc.detail if isinstance(exc.detail, str) else None
-    return problem_response(error_for_status(exc.status_code, detail, exc.headers), request)
+    headers = exc.headers
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+    return problem_response(error_for_status(exc.status_code, detail, headers), request)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path.
+
+    Starlette's 405 names the methods of the first route whose path matched, so
+    ``GET`` and ``POST`` declared as two routes on one path answered ``Allow: POST``.
+    Each method is asked of the router as a request of its own (a fresh scope, so
+    included routers answer too); this runs on 405s only.
+    """
+    routes = request.app.router.routes
+    allowed = []
+    for method in _METHODS:
+        scope = {
+            "type": "http",
+            "method": method,
+            "path": request.scope["path"],
+            "root_path": request.scope.get("root_path", ""),
+            "headers": [],
+        }
+        if any(route.matches(scope)[0] is Match.FULL for route in routes):
+            allowed.append(method)
+    return allowed
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> Response:
     """Handler for FastAPI request validation: 422 with one entry per bad field."""
     assert isinstance(exc, RequestValidationError)
-    error = ValidationError("Request validation failed", details=validation_details(exc.errors()))
+    errors = exc.errors()
+    detail = "Request validation failed"
+    if len(errors) > MAX_VALIDATION_ERRORS:
+        # A body with 500k bad keys must not become a 45 MiB answer: the first
+        # errors show what is wrong, the count how much.
+        detail = f"Request validation failed: {len(errors)} errors, the first {MAX_VALIDATION_ERRORS} listed"
+        errors = errors[:MAX_VALIDATION_ERRORS]
+    error = ValidationError(detail, details=validation_details(errors))
     return problem_response(error, request)
 
 

@@ -1,31 +1,50 @@
-"""Fixed-window request quotas, kept in memory or in Redis.
+"""Request quotas on ``limits``, the library of record: moving or sliding windows, several tiers.
 
-A fixed window (``limit`` requests per ``window`` seconds, windows aligned to the
-epoch) is the one algorithm that is a single atomic ``INCR`` in Redis, so every
-replica of a service shares one exact count with one round trip. The in-memory
-backend implements the same arithmetic for single-process services and tests.
+A policy is one or more tiers in ``limits``' notation (``"100/minute;1000/hour"``);
+a request passes when it fits every tier, and the headers report the tightest.
+The counting is ``limits``' (its moving window is exact, its sliding-window
+counter is cheap and approximate, its fixed window is one ``INCR``), in memory
+for one process or in Redis (or Redis Cluster) for every replica.
+
+Redis is optional: ``pip install 'aurora-app[redis]'``. It is imported only when a
+Redis backend is used, and its absence is one clear error.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Literal, Protocol
+
+from limits import RateLimitItem, parse_many
+from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.strategies import (
+    FixedWindowRateLimiter,
+    MovingWindowRateLimiter,
+    RateLimiter,
+    SlidingWindowCounterRateLimiter,
+)
 
 from aurora.errors import ServiceUnavailableError, require_extra
-
-if TYPE_CHECKING:  # redis is optional: the aurora-app[redis] extra
-    from redis.asyncio import Redis
 
 __all__ = [
     "MemoryRateLimitBackend",
     "RateLimitBackend",
     "RateLimitDecision",
+    "RateLimitPolicy",
     "RateLimiterUnavailableError",
     "RedisRateLimitBackend",
+    "Strategy",
 ]
+
+Strategy = Literal["moving-window", "sliding-window", "fixed-window"]
+_STRATEGIES: dict[str, type[RateLimiter]] = {
+    "moving-window": MovingWindowRateLimiter,
+    "sliding-window": SlidingWindowCounterRateLimiter,
+    "fixed-window": FixedWindowRateLimiter,
+}
 
 
 class RateLimiterUnavailableError(ServiceUnavailableError):
@@ -33,20 +52,47 @@ class RateLimiterUnavailableError(ServiceUnavailableError):
 
 
 @dataclass(frozen=True, slots=True)
+class RateLimitPolicy:
+    """A named set of tiers, e.g. ``RateLimitPolicy.parse("search", "10/second;100/minute")``."""
+
+    name: str
+    tiers: tuple[RateLimitItem, ...]
+
+    @classmethod
+    def parse(cls, name: str, limits: str) -> RateLimitPolicy:
+        """Tiers in ``limits``' notation; ``ValueError`` when the text is not one."""
+        tiers = tuple(parse_many(limits))
+        if not tiers:
+            raise ValueError(f"no rate limit in {limits!r}")
+        return cls(name, tiers)
+
+    @classmethod
+    def of(cls, name: str, limit: int, window_seconds: int) -> RateLimitPolicy:
+        """One tier of ``limit`` requests per ``window_seconds``."""
+        return cls.parse(name, f"{limit}/{window_seconds} second")
+
+    def header(self) -> str:
+        """The IETF ``RateLimit-Policy`` value: one entry per tier."""
+        return ", ".join(
+            f'"{self.name}";q={tier.amount};w={tier.get_expiry()}' for tier in self.tiers
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class RateLimitDecision:
-    """The outcome of counting one request against a quota."""
+    """The outcome of counting one request against a policy (the tightest tier)."""
 
     allowed: bool
     limit: int
     remaining: int
     reset_after: float
-    """Seconds until the current window ends and the quota is full again."""
+    """Seconds until the tightest tier has room again."""
 
 
 class RateLimitBackend(Protocol):
     """Where request counts live. ``hit`` counts one request and judges it."""
 
-    async def hit(self, key: str, limit: int, window: int) -> RateLimitDecision:
+    async def hit(self, policy: RateLimitPolicy, key: str) -> RateLimitDecision:
         """Count a request for ``key``; raise ``RateLimiterUnavailableError`` if unable."""
         ...
 
@@ -55,122 +101,166 @@ class RateLimitBackend(Protocol):
         ...
 
 
-def _decide(count: int, limit: int, window: int, now: float) -> RateLimitDecision:
-    reset_after = window - (now % window)
-    return RateLimitDecision(
-        allowed=count <= limit,
-        limit=limit,
-        remaining=max(limit - count, 0),
-        reset_after=reset_after,
-    )
+class _LimitsBackend:
+    """A ``limits`` strategy over a storage built once per event loop.
 
-
-class MemoryRateLimitBackend:
-    """Counts in a dict: exact for one process, forgotten on restart.
-
-    Args:
-        clock: Wall-clock seconds; injectable so tests can cross window borders.
-        max_keys: Entries kept before stale windows are swept, bounding memory
-            under a flood of distinct clients.
+    Async storages belong to the loop that first used them (memory storage runs an
+    expiry task; a Redis connection is the loop's), and test clients may run one
+    loop per client.
     """
 
-    def __init__(self, *, clock: Callable[[], float] = time.time, max_keys: int = 100_000) -> None:
-        self._clock = clock
-        self._max_keys = max_keys
-        self._windows: dict[str, tuple[int, int]] = {}
+    def __init__(self, strategy: Strategy) -> None:
+        if strategy not in _STRATEGIES:
+            raise ValueError(f"unknown rate limit strategy {strategy!r}")
+        self._strategy = _STRATEGIES[strategy]
+        self._limiters: dict[asyncio.AbstractEventLoop, tuple[RateLimiter, Storage]] = {}
 
-    async def hit(self, key: str, limit: int, window: int) -> RateLimitDecision:
-        now = self._clock()
-        index = int(now // window)
-        current = self._windows.get(key)
-        count = current[1] + 1 if current is not None and current[0] == index else 1
-        self._windows[key] = (index, count)
-        if len(self._windows) > self._max_keys:
-            self._sweep(index)
-        return _decide(count, limit, window, now)
+    def _storage(self) -> Storage:
+        raise NotImplementedError  # each backend says where its counts live
 
-    def _sweep(self, index: int) -> None:
-        stale = [key for key, (seen, _) in self._windows.items() if seen != index]
-        for key in stale:
-            del self._windows[key]
-        if len(self._windows) > self._max_keys:  # all current: forget the oldest half
-            for key in list(self._windows)[: len(self._windows) // 2]:
-                del self._windows[key]
+    def _limiter(self) -> RateLimiter:
+        loop = asyncio.get_running_loop()
+        entry = self._limiters.get(loop)
+        if entry is None:
+            for stale in [other for other in self._limiters if other.is_closed()]:
+                del self._limiters[stale]
+            storage = self._storage()
+            entry = self._limiters[loop] = (self._strategy(storage), storage)
+        return entry[0]
+
+    async def hit(self, policy: RateLimitPolicy, key: str) -> RateLimitDecision:
+        limiter = self._limiter()
+        try:
+            return await _judge(limiter, policy, key)
+        except (TimeoutError, OSError) as exc:
+            raise _unavailable(exc) from exc
+        except Exception as exc:
+            if _is_storage_error(exc):
+                raise _unavailable(exc) from exc
+            raise
 
     async def aclose(self) -> None:
-        self._windows.clear()
+        entry = self._limiters.pop(asyncio.get_running_loop(), None)
+        if entry is not None:
+            await _close(entry[1])
 
 
-class RedisRateLimitBackend:
-    """Counts in Redis with ``INCR`` + ``EXPIRE``, shared by every replica.
+async def _judge(limiter: RateLimiter, policy: RateLimitPolicy, key: str) -> RateLimitDecision:
+    now = time.time()
+    tightest: RateLimitDecision | None = None
+    for tier in policy.tiers:
+        passed = await limiter.hit(tier, policy.name, key)
+        stats = await limiter.get_window_stats(tier, policy.name, key)
+        decision = RateLimitDecision(
+            allowed=passed,
+            limit=tier.amount,
+            remaining=max(stats.remaining, 0),
+            reset_after=max(stats.reset_time - now, 0.0),
+        )
+        if not passed:
+            return decision  # the remaining tiers are not charged for a refused request
+        if tightest is None or decision.remaining < tightest.remaining:
+            tightest = decision
+    assert tightest is not None  # a policy has at least one tier
+    return tightest
 
-    The client is created lazily, once per event loop: an asyncio Redis connection
-    belongs to the loop that opened it, and test clients may run one loop per request.
+
+def _unavailable(exc: BaseException) -> RateLimiterUnavailableError:
+    # The cause is chained by the caller (raise ... from exc) for the outage log.
+    return RateLimiterUnavailableError("The rate limiter is unavailable", retry_after=1)
+
+
+def _is_storage_error(exc: Exception) -> bool:
+    from limits.errors import StorageError
+
+    if isinstance(exc, StorageError):
+        return True
+    if importlib.util.find_spec("redis") is not None:
+        from redis.exceptions import RedisError
+
+        return isinstance(exc, RedisError)
+    return False
+
+
+async def _close(storage: Storage) -> None:
+    bridge = getattr(storage, "bridge", None)
+    client = getattr(bridge, "storage", None)
+    close = getattr(client, "aclose", None)
+    if close is not None:
+        await close()
+
+
+class MemoryRateLimitBackend(_LimitsBackend):
+    """Counts in this process's memory: exact for one replica, forgotten on restart.
+
+    One storage serves every event loop (the counts are the process's, and test
+    clients may run a loop per request); only its expiry task is the loop's, so a
+    new loop gets a new one.
+    """
+
+    def __init__(self, *, strategy: Strategy = "moving-window") -> None:
+        super().__init__(strategy)
+        self._memory = MemoryStorage()
+        self._shared = self._strategy(self._memory)
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _limiter(self) -> RateLimiter:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._loop = loop
+            self._memory.timer = None  # the previous loop's task will never run again
+        return self._shared
+
+    async def aclose(self) -> None:
+        await self._memory.reset()
+
+
+class RedisRateLimitBackend(_LimitsBackend):
+    """Counts in Redis (``redis://``, ``rediss://``) or Redis Cluster (``redis+cluster://``).
 
     Args:
-        url: ``redis://host:port/db``.
-        prefix: Key prefix; keys are ``{prefix}{client key}:{window index}``.
+        url: Where Redis is; every replica pointing at it shares the counts.
+        prefix: Prefix of every key.
         timeout: Connect and command timeout in seconds. Keep it short: every
-            request waits on it when Redis is unreachable.
-        clock: Wall-clock seconds, shared by all replicas through NTP.
+            request waits on it when Redis is unreachable, and there are no retries.
+        strategy: ``moving-window`` (exact), ``sliding-window`` (approximate, cheaper)
+            or ``fixed-window``.
+
+    Raises:
+        ModuleNotFoundError: The redis client is not installed (``aurora-app[redis]``).
     """
 
     def __init__(
         self,
         url: str,
         *,
-        prefix: str = "aurora:ratelimit:",
+        prefix: str = "aurora:ratelimit",
         timeout: float = 0.25,
-        clock: Callable[[], float] = time.time,
+        strategy: Strategy = "moving-window",
     ) -> None:
-        require_extra(
-            "redis", distribution="aurora-app", extra="redis", feature="RedisRateLimitBackend"
-        )
-        self._url = url
-        self._prefix = prefix
+        require_extra("redis", distribution="aurora-app", extra="redis", feature="RedisRateLimitBackend")
+        super().__init__(strategy)
+        self._url = url if url.startswith("async+") else "async+" + url
+        self._prefix = prefix.rstrip(":")
         self._timeout = timeout
-        self._clock = clock
-        self._clients: dict[asyncio.AbstractEventLoop, Redis] = {}
 
-    def _client(self) -> Redis:
-        from redis.asyncio import Redis
+    def _storage(self) -> Storage:
+        from limits.aio.storage import RedisClusterStorage, RedisStorage
         from redis.asyncio.retry import Retry
         from redis.backoff import NoBackoff
 
-        loop = asyncio.get_running_loop()
-        client = self._clients.get(loop)
-        if client is None:
-            for stale in [other for other in self._clients if other.is_closed()]:
-                del self._clients[stale]
-            client = Redis.from_url(
-                self._url,
-                socket_connect_timeout=self._timeout,
-                socket_timeout=self._timeout,
-                # No retries: a request must not wait through backoffs for its quota;
-                # the failure policy answers immediately instead.
-                retry=Retry(NoBackoff(), 0),
-            )
-            self._clients[loop] = client
-        return client
-
-    async def hit(self, key: str, limit: int, window: int) -> RateLimitDecision:
-        from redis.exceptions import RedisError
-
-        now = self._clock()
-        redis_key = f"{self._prefix}{key}:{int(now // window)}"
-        try:
-            async with self._client().pipeline(transaction=True) as pipe:
-                pipe.incr(redis_key)
-                pipe.expire(redis_key, window + 1)
-                results: list[Any] = await pipe.execute()
-        except (TimeoutError, RedisError, OSError) as exc:
-            raise RateLimiterUnavailableError(
-                "The rate limiter is unavailable", retry_after=1
-            ) from exc
-        return _decide(int(results[0]), limit, window, now)
-
-    async def aclose(self) -> None:
-        loop = asyncio.get_running_loop()
-        client = self._clients.pop(loop, None)
-        if client is not None:
-            await client.aclose()
+        kind = RedisClusterStorage if "+cluster" in self._url else RedisStorage
+        options: dict[str, Any] = {
+            "socket_timeout": self._timeout,
+            "socket_connect_timeout": self._timeout,
+            # No retries: a request must not wait through backoffs for its quota;
+            # the failure policy answers at once instead.
+            "retry": Retry(NoBackoff(), 0),
+        }
+        return kind(
+            self._url,
+            wrap_exceptions=True,
+            implementation="redispy",
+            key_prefix=self._prefix,
+            **options,
+        )

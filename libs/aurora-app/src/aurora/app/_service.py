@@ -21,6 +21,7 @@ from starlette.types import ASGIApp
 
 from aurora.app._health import HealthCheckFn, HealthRegistry
 from aurora.app._keys import KeySource
+from aurora.app._idempotency import IdempotencyStore, MemoryIdempotencyStore, RedisIdempotencyStore
 from aurora.app._lifespan import Hook, Lifecycle
 from aurora.app._metrics import HTTPMetrics
 from aurora.app._openapi import install_problem_openapi
@@ -30,7 +31,13 @@ from aurora.app._problems import (
     http_exception_handler,
     validation_error_handler,
 )
-from aurora.app._ratelimit import MemoryRateLimitBackend, RateLimitBackend, RedisRateLimitBackend
+from aurora.app._quota import KeyKind, QuotaGuard, RateLimitMetrics
+from aurora.app._ratelimit import (
+    MemoryRateLimitBackend,
+    RateLimitBackend,
+    RateLimitPolicy,
+    RedisRateLimitBackend,
+)
 from aurora.app._runner import serve
 from aurora.app._security import TokenVerifier
 from aurora.app._settings import AppSettings
@@ -56,6 +63,7 @@ class Service:
         health: The readiness checks.
         lifecycle: The startup and shutdown hooks and the draining flag.
         metrics: The Prometheus collectors, or ``None`` when metrics are off.
+        idempotency_store: Where ``Idempotency-Key`` responses live, or ``None``.
         token_verifier: Verifies bearer tokens, or ``None`` without JWT keys.
     """
 
@@ -69,6 +77,7 @@ class Service:
         rate_limit_backend: RateLimitBackend | None,
         metrics_registry: CollectorRegistry | None,
         info: Mapping[str, Any] | None = None,
+        idempotency_store: IdempotencyStore | None = None,
     ) -> None:
         self.name = name
         self.config = config
@@ -84,6 +93,10 @@ class Service:
         self._rate_limit_backend = rate_limit_backend
         if rate_limit_backend is not None:
             self.lifecycle.on_shutdown(rate_limit_backend.aclose)
+        self._rate_limit_metrics = RateLimitMetrics(self.metrics.registry) if self.metrics else None
+        self.idempotency_store = idempotency_store
+        if idempotency_store is not None and hasattr(idempotency_store, "aclose"):
+            self.lifecycle.on_shutdown(idempotency_store.aclose)
         self._access_log = access_log_for(settings)
         if self._access_log is not None:
             # Registered before any service hook, so it runs after them all and the
@@ -107,6 +120,8 @@ class Service:
             access_log=self._access_log,
             verifier=self.token_verifier,
             rate_limit_backend=self._rate_limit_backend,
+            rate_limit_metrics=self._rate_limit_metrics,
+            idempotency_store=self.idempotency_store,
             cors_origins=tuple(security.cors_origins),
             cors_allow_credentials=security.cors_allow_credentials,
         )
@@ -177,6 +192,30 @@ class Service:
         """Run ``fn`` (sync or async) at shutdown, in reverse registration order. A decorator too."""
         return self.lifecycle.on_shutdown(fn)
 
+    def quota_guard(self, policy: RateLimitPolicy, *, key: KeyKind = "ip") -> QuotaGuard:
+        """A judge of ``policy`` on this service's rate-limit backend (what ``rate_limit()`` uses).
+
+        The backend is the one ``settings.rate_limit`` chooses, built on first use
+        when service-wide limiting is off; failure policy and header style are the
+        service's.
+        """
+        limits = self.settings.rate_limit
+        return QuotaGuard(
+            backend=self._quota_backend(),
+            policy=policy,
+            key=key,
+            verifier=self.token_verifier,
+            failure_policy=limits.failure_policy,
+            header_style=limits.header_style,
+            metrics=self._rate_limit_metrics,
+        )
+
+    def _quota_backend(self) -> RateLimitBackend:
+        if self._rate_limit_backend is None:
+            self._rate_limit_backend = _default_backend(self.settings, self.config)
+            self.lifecycle.on_shutdown(self._rate_limit_backend.aclose)
+        return self._rate_limit_backend
+
     @property
     def draining(self) -> bool:
         """Whether the service is shutting down and reports not-ready."""
@@ -226,6 +265,7 @@ def create_service(
     settings: AppSettings | None = None,
     token_verifier: TokenVerifier | None = None,
     rate_limit_backend: RateLimitBackend | None = None,
+    idempotency_store: IdempotencyStore | None = None,
     metrics_registry: CollectorRegistry | None = None,
     info: Mapping[str, Any] | None = None,
     **options: Any,
@@ -238,6 +278,8 @@ def create_service(
         settings: Stack settings; read from ``AURORA_APP__*`` when omitted.
         token_verifier: Overrides the verifier built from ``config.security``.
         rate_limit_backend: Overrides the backend chosen by ``settings.rate_limit``.
+        idempotency_store: Overrides the store chosen by ``settings.idempotency``
+            (a database-backed one, say).
         metrics_registry: Registry for the collectors; a fresh one by default.
         info: Extra facts for ``/info`` (``git_sha``, ``version``).
         **options: ``AppSettings`` fields overriding ``settings`` and the environment,
@@ -254,6 +296,9 @@ def create_service(
     backend = rate_limit_backend
     if backend is None and settings.rate_limit.enabled:
         backend = _default_backend(settings, config)
+    store = idempotency_store
+    if store is None and settings.idempotency.enabled:
+        store = _default_store(settings, config)
     return Service(
         name,
         config,
@@ -262,6 +307,7 @@ def create_service(
         rate_limit_backend=backend,
         metrics_registry=metrics_registry,
         info=info,
+        idempotency_store=store,
     )
 
 
@@ -280,5 +326,13 @@ def _default_backend(settings: AppSettings, config: ServiceConfig) -> RateLimitB
             limits.redis_url or config.redis.url,
             prefix=limits.key_prefix,
             timeout=limits.redis_timeout,
+            strategy=limits.strategy,
         )
-    return MemoryRateLimitBackend()
+    return MemoryRateLimitBackend(strategy=limits.strategy)
+
+
+def _default_store(settings: AppSettings, config: ServiceConfig) -> IdempotencyStore:
+    keys = settings.idempotency
+    if keys.backend == "redis":
+        return RedisIdempotencyStore(keys.redis_url or config.redis.url, prefix=keys.key_prefix)
+    return MemoryIdempotencyStore()

@@ -8,37 +8,46 @@ switch here so a service can drop one without forking the chassis.
 
 from __future__ import annotations
 
-from typing import Literal
+import ipaddress
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["PROBE_PATHS", "AppSettings", "RateLimitSettings"]
+__all__ = ["PROBE_PATHS", "AppSettings", "IdempotencySettings", "RateLimitSettings"]
 
 PROBE_PATHS: tuple[str, ...] = ("/health", "/health/live", "/health/ready", "/info")
 """Operational endpoints that are polled constantly and are neither logged nor rate limited."""
 
 
 class RateLimitSettings(BaseModel):
-    """Fixed-window request quota, per client IP or per authenticated subject.
+    """The service-wide request quota, per client address, JWT subject or API key.
 
-    ``AURORA_APP__RATE_LIMIT__ENABLED=true`` turns it on. ``failure_policy`` is the
-    explicit answer to "what if Redis is down": ``open`` lets traffic through
-    unmetered (availability first), ``closed`` answers 503 (protection first).
+    ``AURORA_APP__RATE_LIMIT__ENABLED=true`` turns it on. The quota is ``limits``
+    in the ``limits`` library's notation (``"100/minute;2000/hour"``: every tier
+    must have room), or else ``limit`` requests per ``window_seconds``.
+    ``failure_policy`` is the explicit answer to "what if Redis is down": ``open``
+    lets traffic through unmetered (availability first), ``closed`` answers 503
+    (protection first).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     enabled: bool = False
+    limits: str | None = Field(
+        default=None, description="Tiers such as '100/minute;2000/hour'; overrides limit/window."
+    )
     limit: int = Field(default=100, ge=1, description="Requests allowed per window.")
     window_seconds: int = Field(default=60, ge=1)
-    key: Literal["ip", "subject"] = Field(
+    strategy: Literal["moving-window", "sliding-window", "fixed-window"] = "moving-window"
+    key: Literal["ip", "subject", "api_key"] = Field(
         default="ip",
-        description="'subject' keys on the verified JWT subject, falling back to the IP.",
+        description="'subject': the verified JWT subject; 'api_key': X-API-Key; else the IP.",
     )
     backend: Literal["memory", "redis"] = "memory"
     redis_url: str | None = Field(
-        default=None, description="Defaults to the service config's redis.url."
+        default=None,
+        description="redis://, rediss:// or redis+cluster://; defaults to the config's redis.url.",
     )
     key_prefix: str = "aurora:ratelimit:"
     redis_timeout: float = Field(default=0.25, gt=0)
@@ -48,6 +57,41 @@ class RateLimitSettings(BaseModel):
         description="'split': RateLimit-Limit/-Remaining/-Reset; 'combined': RateLimit + RateLimit-Policy.",
     )
     exempt_paths: tuple[str, ...] = (*PROBE_PATHS, "/metrics")
+
+    @field_validator("limits")
+    @classmethod
+    def _limits_parse(cls, value: str | None) -> str | None:
+        if value is not None:
+            from limits import parse_many
+
+            try:
+                if not parse_many(value):
+                    raise ValueError("no tier given")
+            except ValueError as exc:
+                raise ValueError(f"invalid rate limits {value!r}: {exc}") from None
+        return value
+
+
+class IdempotencySettings(BaseModel):
+    """Server-side ``Idempotency-Key`` for POST and PATCH (on by default).
+
+    The memory store is exact for one replica; several replicas share records
+    through ``backend=redis`` (``redis_url``, default the config's ``redis.url``).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = True
+    ttl_seconds: float = Field(
+        default=86_400.0, gt=0, description="How long a response is replayed."
+    )
+    in_flight_seconds: float = Field(
+        default=60.0, gt=0, description="How long a key stays reserved while its request runs."
+    )
+    methods: tuple[str, ...] = ("POST", "PATCH")
+    backend: Literal["memory", "redis"] = "memory"
+    redis_url: str | None = None
+    key_prefix: str = "aurora:idempotency:"
 
 
 class AppSettings(BaseSettings):
@@ -83,7 +127,27 @@ class AppSettings(BaseSettings):
     gzip_minimum_size: int = Field(default=1000, ge=0)
     body_limit: bool = True
     max_body_size: int = Field(default=10 * 1024 * 1024, ge=0)
+    max_header_bytes: int = Field(
+        default=16 * 1024,
+        ge=1024,
+        description="URL plus header bytes a request may send; more is answered 431.",
+    )
+    body_read_timeout: float = Field(
+        default=15.0,
+        ge=0,
+        description="Seconds a request body may stall before a 408 closes the connection; 0: never.",
+    )
+    request_deadline: float = Field(
+        default=30.0,
+        ge=0,
+        description="Seconds a request may take before it is cancelled and answered 504; 0: never.",
+    )
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Addresses or networks of the proxies whose X-Forwarded-* headers are believed.",
+    )
     rate_limit: RateLimitSettings = RateLimitSettings()
+    idempotency: IdempotencySettings = IdempotencySettings()
     health_cache_ttl: float = Field(default=1.0, ge=0)
     health_check_timeout: float = Field(default=2.0, gt=0)
     health_show_details: bool = True
@@ -96,6 +160,27 @@ class AppSettings(BaseSettings):
     configure_logging: bool = True
     docs: bool = True
     git_sha: str | None = None
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies_from_text(cls, value: Any) -> Any:
+        # An environment variable holds "10.0.0.0/8,192.168.1.1" more naturally than JSON.
+        if isinstance(value, str):
+            stripped = value.strip()
+            if stripped.startswith("["):
+                return value
+            return tuple(part.strip() for part in stripped.split(",") if part.strip())
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network") from None
+        return value
 
     @field_validator("correlation_header")
     @classmethod

@@ -8,11 +8,16 @@ Outermost first:
 4. metrics: counts what clients actually got;
 5. security headers;
 6. request body limit: a declared oversized body is refused before anything reads it;
-7. CORS; 8. GZip; 9. rate limiting.
+7. trusted proxies: the real client address, before anything reads it;
+8. request deadline: 504 and cancellation past ``request_deadline``;
+9. CORS; 10. GZip; 11. rate limiting; 12. idempotency keys (inside the limiter,
+   so retries still count).
 
-Stages 1-6 share one frame (``ServiceMiddleware``, see why there); 7-9 are
-separate layers, present only when configured. Rate limiting sits inside logging
-and metrics, so 429s are logged and counted. A stage switched off costs nothing.
+Stages 1-6 share one frame (``ServiceMiddleware``, see why there); 7-12 are
+separate layers, present only when configured. Deadline and rate limiting sit
+inside logging and metrics, so 504s and 429s are logged and counted. A stage
+switched off costs nothing. (Header size and body-read time are bounded below
+the app, in the server protocol: ``_http_protocol.py``.)
 """
 
 from __future__ import annotations
@@ -23,17 +28,22 @@ from dataclasses import dataclass
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 
+from aurora.app._idempotency import IdempotencyStore
 from aurora.app._metrics import HTTPMetrics
-from aurora.app._ratelimit import RateLimitBackend
+from aurora.app._quota import RateLimitMetrics
+from aurora.app._ratelimit import RateLimitBackend, RateLimitPolicy
 from aurora.app._security import TokenVerifier
 from aurora.app._settings import AppSettings
 from aurora.app.middleware import (
     AccessLog,
     BodyLimit,
     CorrelationIds,
+    DeadlineMiddleware,
+    IdempotencyMiddleware,
     RateLimitMiddleware,
     SecurityHeaders,
     ServiceMiddleware,
+    TrustedProxies,
     cors_middleware,
 )
 
@@ -50,6 +60,8 @@ class StackParts:
     access_log: AccessLog | None = None
     verifier: TokenVerifier | None = None
     rate_limit_backend: RateLimitBackend | None = None
+    rate_limit_metrics: RateLimitMetrics | None = None
+    idempotency_store: IdempotencyStore | None = None
     cors_origins: Sequence[str] = ()
     cors_allow_credentials: bool = False
 
@@ -86,6 +98,10 @@ def build_middleware(settings: AppSettings, parts: StackParts) -> list[Middlewar
 
 def _edge_layers(settings: AppSettings, parts: StackParts) -> list[Middleware]:
     layers: list[Middleware] = []
+    if settings.trusted_proxies:
+        layers.append(Middleware(TrustedProxies, networks=settings.trusted_proxies))
+    if settings.request_deadline > 0:
+        layers.append(Middleware(DeadlineMiddleware, seconds=settings.request_deadline))
     if settings.cors and parts.cors_origins:
         layers.append(
             cors_middleware(parts.cors_origins, allow_credentials=parts.cors_allow_credentials)
@@ -98,13 +114,29 @@ def _edge_layers(settings: AppSettings, parts: StackParts) -> list[Middleware]:
             Middleware(
                 RateLimitMiddleware,
                 backend=parts.rate_limit_backend,
-                limit=limits.limit,
-                window=limits.window_seconds,
+                policy=(
+                    RateLimitPolicy.parse("default", limits.limits)
+                    if limits.limits
+                    else RateLimitPolicy.of("default", limits.limit, limits.window_seconds)
+                ),
                 key=limits.key,
                 verifier=parts.verifier,
                 failure_policy=limits.failure_policy,
                 header_style=limits.header_style,
                 exempt_paths=limits.exempt_paths,
+                metrics=parts.rate_limit_metrics,
+            )
+        )
+    keys = settings.idempotency
+    if keys.enabled and parts.idempotency_store is not None:
+        layers.append(
+            Middleware(
+                IdempotencyMiddleware,
+                store=parts.idempotency_store,
+                ttl=keys.ttl_seconds,
+                in_flight_ttl=keys.in_flight_seconds,
+                methods=keys.methods,
+                verifier=parts.verifier,
             )
         )
     return layers

@@ -5,7 +5,11 @@ readers don't block the writer, a busy timeout, and real transactions (the
 ``sqlite3`` driver's legacy mode skips ``BEGIN`` for SELECT/DDL and breaks
 savepoints, so SQLAlchemy emits ``BEGIN`` itself), started ``IMMEDIATE`` unless the
 connection is read-only (see :data:`SQLITE_BEGIN_OPTION`). PostgreSQL goes through
-psycopg 3 with a pre-pinged pool and a server-side statement timeout.
+psycopg 3 with a pre-pinged pool, a server-side statement timeout and client-side
+bounds: a connect timeout, TCP keepalives and ``tcp_user_timeout``, so a frozen
+server fails calls instead of hanging them. A call cancelled by its caller (the
+app's request deadline cancels the request's task) is cancelled on the server
+too: psycopg sends a cancel request when its wait is interrupted.
 """
 
 from __future__ import annotations
@@ -92,7 +96,17 @@ def _sqlite_file(url: URL) -> Path | None:
 
 
 def _postgres_connect_args(url: URL, options: EngineOptions, name: str | None) -> dict[str, Any]:
-    args: dict[str, Any] = {"connect_timeout": max(1, math.ceil(options.connect_timeout))}
+    args: dict[str, Any] = {
+        "connect_timeout": max(1, math.ceil(options.connect_timeout)),
+        # Client-side bounds: a server that stops answering (frozen, partitioned)
+        # is noticed by the socket instead of hanging the caller indefinitely.
+        "keepalives": 1,
+        "keepalives_idle": options.keepalive_idle,
+        "keepalives_interval": options.keepalive_interval,
+        "keepalives_count": options.keepalive_count,
+    }
+    if options.tcp_user_timeout_ms:
+        args["tcp_user_timeout"] = options.tcp_user_timeout_ms
     if name:
         args["application_name"] = name[:63]
     # libpq takes one "options" string: keep what the URL sets (say, a search_path)

@@ -116,6 +116,18 @@ class DatabaseUnavailableError(ServiceUnavailableError, DatabaseError):
     title = "Service Unavailable"
     default_detail = "The database is temporarily unavailable"
 
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        retry_after: float | None = 1.0,
+        context: Mapping[str, Any] | None = None,
+        code: str | None = None,
+    ) -> None:
+        # A 503 without Retry-After leaves clients guessing (and retrying at once):
+        # one second is the short, honest default; callers that know better pass theirs.
+        super().__init__(detail, retry_after=retry_after, context=context, code=code)
+
 
 class PendingMigrationsError(DatabaseUnavailableError):
     """The database schema is not at the migrations' head: not ready to serve."""

@@ -43,6 +43,14 @@ class EngineOptions:
         slow_query_ms: Statements slower than this are logged as ``slow_query``.
         pool_pre_ping: Test connections on checkout, so a database restart costs no
             failed requests.
+        keepalive_idle: PostgreSQL: seconds of silence before TCP keepalive probes start.
+        keepalive_interval: Seconds between keepalive probes.
+        keepalive_count: Unanswered probes before the connection counts as dead.
+        tcp_user_timeout_ms: PostgreSQL: how long sent data may stay unacknowledged
+            before the kernel drops the connection (Linux ``TCP_USER_TIMEOUT``).
+            With the keepalives this bounds, on the client, how long a call can
+            hang on a frozen or unreachable server; ``statement_timeout_ms`` runs
+            on the server and cannot. 0 leaves the kernel default (minutes).
         sqlite_begin: How SQLite transactions start. ``"immediate"`` (default) takes
             the write lock at ``BEGIN``, waiting up to ``connect_timeout`` for it: in
             WAL mode a deferred transaction that reads and then writes fails at once
@@ -61,6 +69,10 @@ class EngineOptions:
     echo: bool = False
     slow_query_ms: float | None = 500.0
     pool_pre_ping: bool = True
+    keepalive_idle: int = 10
+    keepalive_interval: int = 5
+    keepalive_count: int = 3
+    tcp_user_timeout_ms: int = 15_000
     sqlite_begin: Literal["immediate", "deferred"] = "immediate"
 
 
