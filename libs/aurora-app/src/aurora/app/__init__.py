@@ -12,14 +12,14 @@ authentication and rate limiting, all as pure ASGI layers.
 """
 
 from aurora.app._health import CheckResult, HealthCheck, HealthRegistry, HealthReport
-from aurora.app._jwks import JwksKeySource, KeyFetchError, KeysUnavailableError
-from aurora.app._keys import KeySource, SigningKey, StaticKeys
 from aurora.app._idempotency import (
     IdempotencyRecord,
     IdempotencyStore,
     MemoryIdempotencyStore,
     RedisIdempotencyStore,
 )
+from aurora.app._jwks import JwksKeySource, KeyFetchError, KeysUnavailableError
+from aurora.app._keys import KeySource, SigningKey, StaticKeys
 from aurora.app._lifespan import Lifecycle
 from aurora.app._metrics import HTTPMetrics
 from aurora.app._probes import HEALTH_CONTENT_TYPE

@@ -37,7 +37,6 @@ __all__ = [
 ]
 
 
-
 @dataclass(frozen=True, slots=True)
 class IdempotencyRecord:
     """What the store holds for one key: the request's fingerprint and, once done, its response."""
@@ -145,7 +144,9 @@ class RedisIdempotencyStore:
     def __init__(
         self, url: str, *, prefix: str = "aurora:idempotency:", timeout: float = 1.0
     ) -> None:
-        require_extra("redis", distribution="aurora-app", extra="redis", feature="RedisIdempotencyStore")
+        require_extra(
+            "redis", distribution="aurora-app", extra="redis", feature="RedisIdempotencyStore"
+        )
         self._url = url
         self._prefix = prefix
         self._timeout = timeout

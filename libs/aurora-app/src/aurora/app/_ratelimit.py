@@ -238,7 +238,9 @@ class RedisRateLimitBackend(_LimitsBackend):
         timeout: float = 0.25,
         strategy: Strategy = "moving-window",
     ) -> None:
-        require_extra("redis", distribution="aurora-app", extra="redis", feature="RedisRateLimitBackend")
+        require_extra(
+            "redis", distribution="aurora-app", extra="redis", feature="RedisRateLimitBackend"
+        )
         super().__init__(strategy)
         self._url = url if url.startswith("async+") else "async+" + url
         self._prefix = prefix.rstrip(":")

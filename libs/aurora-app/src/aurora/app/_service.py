@@ -20,8 +20,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
 from aurora.app._health import HealthCheckFn, HealthRegistry
-from aurora.app._keys import KeySource
 from aurora.app._idempotency import IdempotencyStore, MemoryIdempotencyStore, RedisIdempotencyStore
+from aurora.app._keys import KeySource
 from aurora.app._lifespan import Hook, Lifecycle
 from aurora.app._metrics import HTTPMetrics
 from aurora.app._openapi import install_problem_openapi
