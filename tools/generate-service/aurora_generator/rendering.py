@@ -79,12 +79,33 @@ class Outcome:
         return tuple(path for path, action in self.changed.items() if action == "conflict")
 
 
-def _point_answers_at(scratch: Path, repo: TemplateRepo) -> None:
-    """copier renders the base from the answers' ``_src_path``: the rebuilt repository."""
+def _point_answers_at(scratch: Path, repo: TemplateRepo) -> dict[str, Any]:
+    """copier renders the base from the answers' ``_src_path``: the rebuilt repository.
+
+    Returns the recorded answers (``_commit`` included).
+    """
     path = scratch / ANSWERS_FILE
     data = load_yaml_mapping(path)
-    data["_src_path"] = str(repo.path)
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    text = yaml.safe_dump({**data, "_src_path": str(repo.path)}, sort_keys=False)
+    path.write_text(text, encoding="utf-8")
+    return data
+
+
+def _keep_deleted(repo: TemplateRepo, recorded: Mapping[str, Any], outcome: Outcome) -> None:
+    """Files the service deleted stay deleted, even those copier renders only if missing.
+
+    copier recreates a deleted ``_skip_if_exists`` file (the example resource); the
+    service deleted it on purpose when the recorded version's render has it too.
+    """
+    created = outcome.after.keys() - outcome.before.keys()
+    if not created:
+        return
+    base = outcome.scratch.parent / "base"
+    answers = {key: value for key, value in recorded.items() if not key.startswith("_")}
+    render_service(repo, answers, base, str(recorded["_commit"]))
+    for path in created & tree_of(base).keys():
+        (outcome.scratch / path).unlink()
+        del outcome.after[path]
 
 
 def update_in_scratch(
@@ -107,7 +128,7 @@ def update_in_scratch(
     shutil.copytree(service_dir, scratch, symlinks=True)
     if prepare is not None:
         prepare(scratch)
-    _point_answers_at(scratch, repo)
+    recorded = _point_answers_at(scratch, repo)
     run_git(scratch, "init", "--quiet")
     run_git(scratch, "add", "--all", "--force")
     run_git(scratch, "commit", "--quiet", "--no-verify", "-m", "service before the update")
@@ -122,4 +143,6 @@ def update_in_scratch(
         )
     except CopierError as exc:
         raise RefusalError(f"copier could not update {service_dir.name}: {exc}") from None
-    return Outcome(scratch, before, tree_of(scratch))
+    outcome = Outcome(scratch, before, tree_of(scratch))
+    _keep_deleted(repo, recorded, outcome)
+    return outcome
