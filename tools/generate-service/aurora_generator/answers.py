@@ -150,7 +150,7 @@ class Answers:
             "port": self.port,
             "title": self.title,
             "description": self.description,
-            "with_libs": list(self.with_libs),
+            **{lib: lib in self.with_libs for lib in sorted(LIB_CHOICES)},
             "resource": self.resource,
         }
 
@@ -167,11 +167,18 @@ class Answers:
                 int(data["port"]),
                 title=str(data["title"]),
                 description=str(data["description"]),
-                with_libs=[str(lib) for lib in data.get("with_libs", [])],
+                with_libs=_recorded_libs(data),
                 resource=str(data["resource"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise RefusalError(f"{source} is incomplete or invalid ({exc!r})") from None
+
+
+def _recorded_libs(data: Mapping[str, Any]) -> list[str]:
+    """The ``--with`` choices an answers file records: flags since template 2.1.0."""
+    if "with_libs" in data:  # template 2.0.0, before its migration has run
+        return [str(lib) for lib in data["with_libs"] or []]
+    return [lib for lib in sorted(LIB_CHOICES) if data.get(lib) is True]
 
 
 def load_yaml_mapping(path: Path) -> dict[str, Any]:
