@@ -144,13 +144,18 @@ class Answers:
         return tuple(sorted({*BASE_LIBS, *self.with_libs}))
 
     def to_data(self) -> dict[str, Any]:
-        """The answers as copier's ``data``: what ``.copier-answers.yml`` records."""
+        """The answers as copier's ``data``: what ``.copier-answers.yml`` records.
+
+        The ``--with`` choices go both as template 2.1.0's flags and as 2.0.0's list,
+        so any version can be rendered (each derives the other form, never records it).
+        """
         return {
             "name": self.name,
             "port": self.port,
             "title": self.title,
             "description": self.description,
             **{lib: lib in self.with_libs for lib in sorted(LIB_CHOICES)},
+            "with_libs": list(self.with_libs),
             "resource": self.resource,
         }
 

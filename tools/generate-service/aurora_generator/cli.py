@@ -135,9 +135,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         if outcome.conflicts and not args.dry_run:
             raise _ConflictsError(outcome.conflicts)
         return 0
-    return generate(
-        root, answers, dry_run=args.dry_run, out=out, version=args.template_version
-    )
+    return generate(root, answers, dry_run=args.dry_run, out=out, version=args.template_version)
 
 
 class _ConflictsError(Exception):

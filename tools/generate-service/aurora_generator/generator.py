@@ -220,7 +220,9 @@ def update(
         )
         print_updates(out, outcome.changed)
         if registration is not None:
-            print(f"{REGISTRY_FILE}, {COMPOSE_FILE}: register {name} on port {answers.port}", file=out)
+            print(
+                f"{REGISTRY_FILE}, {COMPOSE_FILE}: register {name} on port {answers.port}", file=out
+            )
         if dry_run:
             return outcome
         if outcome.changed:

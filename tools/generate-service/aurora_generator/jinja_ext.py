@@ -21,7 +21,6 @@ from __future__ import annotations
 import functools
 import json
 
-
 import black
 from black.mode import TargetVersion
 from jinja2 import Environment
@@ -96,5 +95,3 @@ class ServiceTemplateExtension(Extension):
             return source  # a string (a path, a default), not a file
         finish = "black" if name.endswith(_FORMATTED) else "lstrip_newlines"
         return f"{{% filter {finish} %}}{source}{{% endfilter %}}"
-
-

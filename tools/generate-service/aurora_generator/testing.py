@@ -19,7 +19,15 @@ from aurora_generator.jinja_ext import TEMPLATE_PATH
 from aurora_generator.rendering import tree_of
 from aurora_generator.template_repo import run_git
 
-__all__ = ["CliRun", "commit_all", "new_repo", "run_cli", "tree_of"]
+__all__ = [
+    "CliRun",
+    "commit_all",
+    "new_repo",
+    "release_template",
+    "run_cli",
+    "template_dir",
+    "tree_of",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,3 +66,14 @@ def new_repo(root: Path) -> Path:
     run_git(root, "init", "--quiet", "--initial-branch=main")
     commit_all(root, "the monorepo, with the service template")
     return root
+
+
+def template_dir(root: Path) -> Path:
+    """The service template inside the monorepo at ``root``."""
+    return root / TEMPLATE_PATH
+
+
+def release_template(root: Path, version: str) -> None:
+    """Commit the template as edited in ``root``'s work tree, as template ``version``."""
+    (template_dir(root) / "VERSION").write_text(f"{version}\n", encoding="utf-8")
+    commit_all(root, f"service template {version}")

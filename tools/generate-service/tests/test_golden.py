@@ -106,7 +106,7 @@ def test_the_answers_file_names_the_template_version_and_its_source(
 
     assert answers["_commit"] == CURRENT_VERSION
     assert answers["_src_path"] == TEMPLATE_PATH
-    assert answers["with_libs"] == ["db"]
+    assert (answers["db"], answers["events"], answers["http"]) == (True, False, False)
 
 
 def test_nothing_but_the_answers_file_records_the_template() -> None:
