@@ -82,7 +82,7 @@ def _parser() -> _Parser:
     parser.add_argument(
         "--force",
         action="store_true",
-        help="for an existing generated service: apply new answers through the --update merge",
+        help="for an existing generated service: apply new answers through the update",
     )
     parser.add_argument(
         "--root", type=Path, help="monorepo root (default: the pants.toml above cwd)"
