@@ -106,4 +106,3 @@ def test_the_answers_file_names_the_template_version_and_its_source(
     assert answers["_commit"] == current.strip()
     assert answers["_src_path"] == TEMPLATE_PATH
     assert (answers["db"], answers["events"], answers["http"]) == (True, False, False)
-
