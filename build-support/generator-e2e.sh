@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
-# End to end: a service is green the moment the generator makes it.
+# End to end, in a copy of the repo (a clone, so the template's versions are in its git
+# history, with the work tree's files laid over it, so it also works before a commit).
+# The real repo is never touched.
 #
-# Copies the repo's files (git ls-files: tracked, plus untracked ones that aren't
-# ignored, so it also works before a commit) into a temporary directory, generates
-# throwaway services there with `./pants run tools/generate-service`, and runs what
-# CI runs on them: BUILD-file checks, visibility, lint, type-check, tests, package.
-# Then it starts the packaged PEX and asks it for /health/ready, and checks that
-# `--update` from the same template changes nothing. The real repo is never touched.
+# create (default): a service is green the moment the generator makes it. Generates
+#   throwaway services with `./pants run tools/generate-service` and runs what CI runs on
+#   them: BUILD-file checks, visibility, lint, type-check, tests, package. Then it starts
+#   the packaged PEX, asks it for /health/ready, and checks that `update` at the same
+#   template version has nothing to do.
+# update: services follow the template. Generates two services at the previous template
+#   version (rebuilt from git), edits one, updates both to the current version through
+#   copier: no conflicts, the edits kept, `update --dry-run` then has nothing to do, and
+#   both pass tests, lint and check.
 #
-#   build-support/generator-e2e.sh            # KEEP=1 keeps the copy for a post-mortem
+#   build-support/generator-e2e.sh [create|update]    # KEEP=1 keeps the copy for a post-mortem
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PIP_CONFIG_FILE=/dev/null
 # A pantsd started in the copy would outlive it.
 export PANTS_PANTSD=false
 
+mode=${1:-create}
+[[ "$mode" == create || "$mode" == update ]] || { echo "usage: $0 [create|update]" >&2; exit 2; }
+source_repo=$PWD
 work=$(mktemp -d "${TMPDIR:-/tmp}/aurora-generator-e2e.XXXXXX")
 server_pid=""
 cleanup() {
@@ -25,11 +33,65 @@ trap cleanup EXIT
 
 step() { echo "::: e2e: $*"; }
 
-step "copying the repo to $work"
+step "copying the repo to $work/repo"
+git clone --quiet --shared "$source_repo" "$work/repo"
 git ls-files -z --cached --others --exclude-standard \
   | while IFS= read -r -d '' path; do [[ -f "$path" ]] && printf '%s\0' "$path"; done \
-  | tar --null -T - -cf - | tar -xf - -C "$work"
-cd "$work"
+  | tar --null -T - -cf - | tar -xf - -C "$work/repo"
+git ls-files -z --deleted | (cd "$work/repo" && xargs -0 -r rm -f --)
+cd "$work/repo"
+
+generate() { ./pants run tools/generate-service -- "$@"; }
+no_conflicts() {
+  if grep -rln -e '^<<<<<<< ' -e '^>>>>>>> ' "$@"; then
+    echo "e2e: conflict markers left in the files above" >&2; exit 1
+  fi
+}
+nothing_to_do() {
+  generate update "$1" --dry-run | tee "$work/dry-run.log"
+  grep -q "nothing to do" "$work/dry-run.log" || { echo "e2e: update $1 still has work" >&2; exit 1; }
+}
+green() {
+  step "BUILD files are what tailor and update-build-files would write"
+  ./pants tailor --check update-build-files --check "$@"
+  step "visibility rules hold"
+  ./pants dependencies "$@" >/dev/null
+  step "lint, type-check, test"
+  ./pants lint check test "$@"
+}
+
+if [[ "$mode" == update ]]; then
+  template=tools/generate-service/aurora_generator/templates/service
+  current=$(cat "$template/VERSION")
+  previous=""
+  for commit in $(git log --format=%H -- "$template/VERSION"); do
+    version=$(git show "$commit:$template/VERSION")
+    if [[ "$version" != "$current" ]]; then previous=$version; break; fi
+  done
+  [[ -n "$previous" ]] || { echo "e2e: no template version before $current in git" >&2; exit 1; }
+  step "generating two services at template $previous (from git)"
+  generate e2e-kept-service 18190 --with db,http,events --template-version "$previous"
+  generate e2e-edited-service 18191 --with db --title "E2E edited" --template-version "$previous"
+  grep -q "^_commit: $previous\$" services/e2e-kept-service/.copier-answers.yml
+  step "editing e2e-edited-service"
+  edited=services/e2e-edited-service
+  printf '# e2e: an edit of our own\n' >>"$edited/Dockerfile"
+  sed -i 's/"""E2E edited, ready/"""Our own E2E edited, ready/' "$edited/src/e2e_edited_service/app.py"
+  grep -q '"""Our own E2E edited, ready' "$edited/src/e2e_edited_service/app.py"
+  for name in e2e-kept-service e2e-edited-service; do
+    step "update $name: $previous -> $current"
+    generate update "$name"
+    no_conflicts "services/$name"
+    grep -q "^_commit: $current\$" "services/$name/.copier-answers.yml"
+    nothing_to_do "$name"
+  done
+  step "the edits survived the update"
+  grep -q '^# e2e: an edit of our own$' "$edited/Dockerfile"
+  grep -q '"""Our own E2E edited, ready' "$edited/src/e2e_edited_service/app.py"
+  green services/e2e-kept-service:: services/e2e-edited-service::
+  step "ok"
+  exit 0
+fi
 
 # name  port  --with
 services=(
@@ -40,7 +102,7 @@ targets=()
 for spec in "${services[@]}"; do
   read -r name port libs <<<"$spec"
   step "generating $name (--with '${libs}')"
-  ./pants run tools/generate-service -- "$name" "$port" --with "${libs:-}" \
+  generate "$name" "$port" --with "${libs:-}" \
     --title "E2E ${name}" --description "Throwaway service of the generator's end-to-end check"
   targets+=("services/$name::")
 done
@@ -53,12 +115,7 @@ fi
 grep -q "generate-service: refused: " "$work/refusal.log" || { cat "$work/refusal.log" >&2; exit 1; }
 [[ "$before" == "$(find services -type f | sort | xargs sha256sum)" ]] || { echo "e2e: a refusal wrote files" >&2; exit 1; }
 
-step "BUILD files are what tailor and update-build-files would write"
-./pants tailor --check update-build-files --check "${targets[@]}"
-step "visibility rules hold"
-./pants dependencies "${targets[@]}" >/dev/null
-step "lint, type-check, test"
-./pants lint check test "${targets[@]}"
+green "${targets[@]}"
 step "package"
 ./pants package "${targets[@]}"
 
@@ -86,10 +143,11 @@ kill -INT "$server_pid"
 wait "$server_pid" || true
 server_pid=""
 
-step "--update from the same template changes nothing"
+step "update at the same template version changes nothing"
 before=$(find "services/$name" -type f -exec sha256sum {} + | sort)
-./pants run tools/generate-service -- --update "$name"
+nothing_to_do "$name"
+generate update "$name"
 after=$(find "services/$name" -type f -exec sha256sum {} + | sort)
-[[ "$before" == "$after" ]] || { echo "e2e: --update changed files it should not have" >&2; diff <(echo "$before") <(echo "$after") >&2; exit 1; }
+[[ "$before" == "$after" ]] || { echo "e2e: update changed files it should not have" >&2; diff <(echo "$before") <(echo "$after") >&2; exit 1; }
 
 step "ok"

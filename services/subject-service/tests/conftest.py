@@ -6,7 +6,6 @@ events the tests read, and a token factory holding the JWT secret the service
 verifies with.
 """
 
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,18 +13,13 @@ import pytest
 
 from aurora.app import Service
 from aurora.db import reset_engines
+from aurora.testing.clients import TestClient, open_app_client
 from aurora.testing.databases import postgres_schema
 from aurora.testing.events import EventBus
 from aurora.testing.tokens import TokenFactory
 
 from subject_service.app import build_service, load_config
 from subject_service.routes import WRITE_SCOPE
-
-with warnings.catch_warnings():
-    # Starlette 1.x asks for the `httpx2` fork, which the lockfile doesn't carry; the
-    # warning fires once, at import, and would fail collection under `-W error`.
-    warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 
 @pytest.fixture()
@@ -70,5 +64,5 @@ def service(
 @pytest.fixture()
 def client(service: Service) -> Iterator[TestClient]:
     """A client of the started app (its start-up hooks, migrations included, have run)."""
-    with TestClient(service.app) as client:
+    with open_app_client(service) as client:
         yield client

@@ -2,9 +2,8 @@
 
 from pathlib import Path
 
-from fastapi.testclient import TestClient
-
 from aurora.db import reset_engines
+from aurora.testing.clients import TestClient, open_app_client
 
 from subject_service.app import build_service, load_config
 from subject_service.settings import SERVICE_NAME, SERVICE_TITLE, Settings
@@ -30,7 +29,7 @@ def test_when_a_deploy_job_migrates_readiness_reports_pending_migrations(tmp_pat
     config = load_config(service__environment="test", service__data_dir=tmp_path)
     service = build_service(config, Settings(migrate_on_startup=False))
 
-    with TestClient(service.app) as client:
+    with open_app_client(service) as client:
         response = client.get("/health/ready")
     reset_engines()
 

@@ -1,8 +1,9 @@
-"""The answers a service was generated from, and the file that records them.
+"""The answers a service is generated from: validated here, recorded by copier.
 
-Like copier's answers file, ``services/<name>/.aurora-template.yml`` keeps the
-template version and every argument, so ``--update`` can render the same service
-again from a newer template without asking anything.
+copier writes them to ``services/<name>/.copier-answers.yml`` with the template
+version (``_commit``), so ``update`` renders the same service again without asking
+anything. They are checked here first, so a bad one is a one-line refusal before
+copier runs, not a half-rendered service.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from aurora_generator.naming import (
     default_resource,
     default_title,
     package_name,
-    pascal_case,
-    pluralize,
 )
 from aurora_generator.refusal import RefusalError
 
@@ -32,11 +31,13 @@ __all__ = [
     "MAX_PORT",
     "MIN_PORT",
     "Answers",
+    "load_yaml_mapping",
     "parse_with",
     "read_answers",
 ]
 
-ANSWERS_FILE = ".aurora-template.yml"
+ANSWERS_FILE = ".copier-answers.yml"
+"""copier's answers file, in every generated service."""
 
 BASE_LIBS = ("app", "config", "errors", "logging", "telemetry")
 """Libs every service uses: the chassis itself."""
@@ -53,11 +54,6 @@ MAX_PORT = 65535
 
 _TITLE_MAX = 80
 _DESCRIPTION_MAX = 200
-_HEADER = (
-    "# Answers recorded by tools/generate-service; keep this file.\n"
-    "# `./pants run tools/generate-service -- --update {name}` re-renders the service from them\n"
-    "# with the current template and merges the difference into your edited files.\n"
-)
 
 
 def parse_with(value: str) -> tuple[str, ...]:
@@ -147,51 +143,24 @@ class Answers:
         """Every Aurora lib the service may import, sorted: the base plus ``--with``."""
         return tuple(sorted({*BASE_LIBS, *self.with_libs}))
 
-    def context(self) -> dict[str, Any]:
-        """The variables the templates see."""
-        plural = pluralize(self.resource)
-        words = self.resource.replace("-", " ")
-        a_resource = f"{'an' if words[0] in 'aeiou' else 'a'} {words}"
+    def to_data(self) -> dict[str, Any]:
+        """The answers as copier's ``data``: what ``.copier-answers.yml`` records.
+
+        The ``--with`` choices go both as template 2.1.0's flags and as 2.0.0's list,
+        so any version can be rendered (each derives the other form, never records it).
+        """
         return {
             "name": self.name,
-            "package": self.package,
             "port": self.port,
             "title": self.title,
             "description": self.description,
-            "with_libs": self.with_libs,
-            "db": "db" in self.with_libs,
-            "http": "http" in self.with_libs,
-            "events": "events" in self.with_libs,
-            "libs": self.libs,
-            "env_name": self.package.upper(),
-            "resource": self.resource,
-            "resources": plural,
-            "resource_words": words,
-            "resources_words": plural.replace("-", " "),
-            "a_resource": a_resource,
-            "A_resource": a_resource.capitalize(),
-            "resource_snake": package_name(self.resource),
-            "resources_snake": package_name(plural),
-            "Resource": pascal_case(self.resource),
-            "table": package_name(plural),
-        }
-
-    def to_yaml(self, template_version: str) -> str:
-        """The answers file's text, stamped with the template version it was rendered with."""
-        data = {
-            "template_version": template_version,
-            "name": self.name,
-            "port": self.port,
-            "title": self.title,
-            "description": self.description,
-            "with": list(self.with_libs),
+            **{lib: lib in self.with_libs for lib in sorted(LIB_CHOICES)},
+            "with_libs": list(self.with_libs),
             "resource": self.resource,
         }
-        body = str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000))
-        return _HEADER.format(name=self.name) + body
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> Answers:
+    def from_mapping(cls, data: Mapping[str, Any], *, source: str = ANSWERS_FILE) -> Answers:
         """Rebuild answers from a parsed answers file, validating them again.
 
         Raises:
@@ -203,15 +172,37 @@ class Answers:
                 int(data["port"]),
                 title=str(data["title"]),
                 description=str(data["description"]),
-                with_libs=[str(lib) for lib in data.get("with", [])],
+                with_libs=_recorded_libs(data),
                 resource=str(data["resource"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise RefusalError(f"{ANSWERS_FILE} is incomplete or invalid ({exc!r})") from None
+            raise RefusalError(f"{source} is incomplete or invalid ({exc!r})") from None
+
+
+def _recorded_libs(data: Mapping[str, Any]) -> list[str]:
+    """The ``--with`` choices an answers file records: flags since template 2.1.0."""
+    if "with_libs" in data:  # template 2.0.0, before its migration has run
+        return [str(lib) for lib in data["with_libs"] or []]
+    return [lib for lib in sorted(LIB_CHOICES) if data.get(lib) is True]
+
+
+def load_yaml_mapping(path: Path) -> dict[str, Any]:
+    """A YAML file that must hold a mapping (an answers file).
+
+    Raises:
+        RefusalError: the file is not valid YAML or not a mapping.
+    """
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise RefusalError(f"{path} is not valid YAML ({type(exc).__name__})") from None
+    if not isinstance(data, dict):
+        raise RefusalError(f"{path} is not a mapping of answers")
+    return data
 
 
 def read_answers(service_dir: Path) -> tuple[Answers, str]:
-    """Load ``<service_dir>/.aurora-template.yml``: the answers and their template version.
+    """Load ``<service_dir>/.copier-answers.yml``: the answers and their template version.
 
     Raises:
         RefusalError: the service was not generated by this tool, or the file is broken.
@@ -222,10 +213,5 @@ def read_answers(service_dir: Path) -> tuple[Answers, str]:
             f"{service_dir.name} has no {ANSWERS_FILE}: it was not generated by this tool, "
             "so there is nothing to update from"
         )
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise RefusalError(f"{path} is not valid YAML ({type(exc).__name__})") from None
-    if not isinstance(data, dict):
-        raise RefusalError(f"{path} is not a mapping of answers")
-    return Answers.from_mapping(data), str(data.get("template_version", "0"))
+    data = load_yaml_mapping(path)
+    return Answers.from_mapping(data), str(data.get("_commit", ""))

@@ -15,7 +15,6 @@ from typing import NoReturn, TextIO
 from aurora_generator.answers import LIB_CHOICES, MAX_PORT, MIN_PORT, Answers
 from aurora_generator.generator import find_root, generate, update
 from aurora_generator.refusal import RefusalError
-from aurora_generator.template import Template
 
 __all__ = ["EXIT_CONFLICTS", "EXIT_REFUSED", "EXIT_USAGE", "main"]
 
@@ -31,7 +30,7 @@ _EPILOG = f"""\
 examples:
   ./pants run tools/generate-service -- user-service 8005 --title "User Service"
   ./pants run tools/generate-service -- catalog-service 8010 --with db,http,events --dry-run
-  ./pants run tools/generate-service -- --update user-service
+  ./pants run tools/generate-service -- update user-service --dry-run
 """
 
 
@@ -53,8 +52,12 @@ def _parser() -> _Parser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("name", nargs="?", help="kebab-case service name, e.g. user-service")
-    parser.add_argument("port", nargs="?", help=f"HTTP port, {MIN_PORT}-{MAX_PORT}, unused")
+    parser.add_argument(
+        "name", nargs="?", help="kebab-case service name, e.g. user-service; or `update`"
+    )
+    parser.add_argument(
+        "port", nargs="?", help=f"HTTP port, {MIN_PORT}-{MAX_PORT}, unused; after `update`: NAME"
+    )
     parser.add_argument("--title", help="human title (default: from the name)")
     parser.add_argument("--description", help="one-line description")
     parser.add_argument(
@@ -74,20 +77,20 @@ def _parser() -> _Parser:
     parser.add_argument(
         "--update",
         metavar="NAME",
-        help="re-render services/NAME from the current template, 3-way merging edited files",
+        help="the same as `update NAME`",
     )
     parser.add_argument(
         "--force",
         action="store_true",
-        help="for an existing generated service: apply new answers through the --update merge",
+        help="for an existing generated service: apply new answers through the update",
     )
     parser.add_argument(
         "--root", type=Path, help="monorepo root (default: the pants.toml above cwd)"
     )
     parser.add_argument(
-        "--template-dir",
-        type=Path,
-        help="render from this template tree instead of the bundled one (template development)",
+        "--template-version",
+        metavar="VERSION",
+        help="generate at this earlier template version, from git (default: the current one)",
     )
     return parser
 
@@ -101,20 +104,22 @@ def _port(value: str | None) -> int:
         raise RefusalError(f"port {value!r} is not a number") from None
 
 
+def _update(root: Path, args: argparse.Namespace, out: TextIO) -> int:
+    name = args.update or args.port
+    if args.update and args.name or args.force or args.template_version or not name:
+        raise _UsageError(
+            "update takes only the service name: generate-service update NAME [--dry-run]"
+        )
+    outcome = update(root, name, dry_run=args.dry_run, out=out)
+    if outcome.conflicts and not args.dry_run:
+        raise _ConflictsError(outcome.conflicts)
+    return 0
+
+
 def _run(args: argparse.Namespace, out: TextIO) -> int:
     root = args.root.absolute() if args.root else find_root(Path.cwd())
-    template = (
-        Template.from_directory(args.template_dir) if args.template_dir else Template.bundled()
-    )
-    if args.update:
-        if args.name or args.port or args.force:
-            raise _UsageError(
-                "--update takes only the service name (use --force to change answers)"
-            )
-        result = update(root, args.update, template=template, dry_run=args.dry_run, out=out)
-        if result.conflicts and not args.dry_run:
-            raise _ConflictsError(result.conflicts)
-        return 0
+    if args.update or args.name == "update":
+        return _update(root, args, out)
     if not args.name:
         raise _UsageError("the service name is required: generate-service <name> <port>")
     answers = Answers.create(
@@ -126,13 +131,11 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         resource=args.resource,
     )
     if args.force and (root / "services" / answers.name).exists():
-        result = update(
-            root, answers.name, template=template, answers=answers, dry_run=args.dry_run, out=out
-        )
-        if result.conflicts and not args.dry_run:
-            raise _ConflictsError(result.conflicts)
+        outcome = update(root, answers.name, answers=answers, dry_run=args.dry_run, out=out)
+        if outcome.conflicts and not args.dry_run:
+            raise _ConflictsError(outcome.conflicts)
         return 0
-    return generate(root, answers, template=template, dry_run=args.dry_run, out=out)
+    return generate(root, answers, dry_run=args.dry_run, out=out, version=args.template_version)
 
 
 class _ConflictsError(Exception):

@@ -1,34 +1,31 @@
-"""Generating a service, and updating one from a newer template.
+"""Generating a service, and updating one to the current template.
 
-Both follow the same order: validate everything and compute every file in memory
-(any refusal happens here, before a single write), then print the plan, then, unless
-it is a dry run, stage the service directory and swap it in, and finally register the
+Both follow the same order: validate everything (any refusal happens here, before a
+single write), rebuild the template's repository from git, let copier render or
+update the service in a temporary directory, print what changes, then, unless it is
+a dry run, stage the service directory and swap it in, and finally register the
 service in ``services.yml`` and ``docker-compose.yml``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-import yaml
-
-from aurora_generator.answers import ANSWERS_FILE, Answers, read_answers
+from aurora_generator.answers import ANSWERS_FILE, Answers, load_yaml_mapping, read_answers
 from aurora_generator.compose import COMPOSE_FILE, add_service, dump_compose, load_compose
-from aurora_generator.merge import Action, FileUpdate, plan_file
+from aurora_generator.legacy import LegacyService
 from aurora_generator.refusal import RefusalError
 from aurora_generator.registry import REGISTRY_FILE, Registry
+from aurora_generator.rendering import Outcome, render_service, tree_of, update_in_scratch
 from aurora_generator.report import print_tree, print_updates
-from aurora_generator.staging import replace_file, staged_directory, write_tree
-from aurora_generator.template import Template
+from aurora_generator.staging import replace_file, staged_directory
+from aurora_generator.template_repo import TemplateRepo, build_template_repo
 
-__all__ = ["SNAPSHOT_DIR", "UpdateResult", "find_root", "generate", "update"]
-
-SNAPSHOT_DIR = ".aurora-template"
-"""Pristine copies of the last render: the merge base of ``--update``."""
+__all__ = ["find_root", "generate", "update"]
 
 
 def find_root(start: Path) -> Path:
@@ -48,15 +45,6 @@ def find_root(start: Path) -> Path:
 
 def _service_dir(root: Path, name: str) -> Path:
     return root / "services" / name
-
-
-def _service_tree(answers: Answers, template: Template) -> dict[str, str]:
-    """Everything under ``services/<name>/``: the render, its answers and its base snapshot."""
-    rendered = template.render(answers)
-    tree = dict(rendered)
-    tree[ANSWERS_FILE] = answers.to_yaml(template.version)
-    tree.update({f"{SNAPSHOT_DIR}/{path}": text for path, text in rendered.items()})
-    return tree
 
 
 def _published_port(mapping: object) -> str:
@@ -90,12 +78,15 @@ def _http_services(root: Path, registry: Registry) -> set[str]:
     """Registered services generated ``--with http``: they learn every new service's URL."""
     found = set()
     for name in registry.services:
-        path = _service_dir(root, name) / ANSWERS_FILE
+        service_dir = _service_dir(root, name)
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError):
+            if LegacyService.found_in(service_dir):
+                answers = LegacyService(service_dir).answers
+            else:
+                answers = Answers.from_mapping(load_yaml_mapping(service_dir / ANSWERS_FILE))
+        except (OSError, RefusalError):
             continue
-        if isinstance(data, dict) and "http" in (data.get("with") or []):
+        if "http" in answers.with_libs:
             found.add(name)
     return found
 
@@ -116,10 +107,27 @@ def _register(registry: Registry, compose: dict[str, Any], root: Path) -> None:
     replace_file(root / COMPOSE_FILE, dump_compose(compose))
 
 
+def _checked_version(repo: TemplateRepo, version: str | None) -> str:
+    if version is None:
+        return repo.current
+    if version not in repo.versions:
+        known = ", ".join(repo.versions)
+        raise RefusalError(f"template version {version} is not in git history (known: {known})")
+    return version
+
+
+def _install(source: Path, target: Path) -> None:
+    """Swap ``source``'s tree (without ``.git``) in as ``target``, whole or not at all."""
+    with staged_directory(target) as stage:
+        shutil.copytree(
+            source, stage, symlinks=True, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".git")
+        )
+
+
 def generate(
-    root: Path, answers: Answers, *, template: Template, dry_run: bool, out: TextIO
+    root: Path, answers: Answers, *, dry_run: bool, out: TextIO, version: str | None = None
 ) -> int:
-    """Create ``services/<name>/`` and register it; 0 on success.
+    """Create ``services/<name>/`` at template ``version`` (default: current) and register it.
 
     Raises:
         RefusalError: the service exists, its port is taken, or the repo files are broken.
@@ -128,7 +136,7 @@ def generate(
     if target.exists():
         raise RefusalError(
             f"service {answers.name} already exists (services/{answers.name}); "
-            f"use --update {answers.name} to re-render it, or --force to change its answers"
+            f"use `update {answers.name}` to re-render it, or --force to change its answers"
         )
     registered = Registry.load(root).services.get(answers.name)
     if registered is not None:
@@ -137,16 +145,18 @@ def generate(
             f"(port {registered.port}) although services/{answers.name} does not exist"
         )
     registry, compose = _registration(root, answers)
-    tree = _service_tree(answers, template)
-    would = "would " if dry_run else ""
-    print_tree(out, f"services/{answers.name}", tree, verb=f"{would}create")
-    print(f"{REGISTRY_FILE}: {would}register {answers.name} on port {answers.port}", file=out)
-    print(f"{COMPOSE_FILE}: {would}add service {answers.name}", file=out)
-    if dry_run:
-        print("dry run: nothing was written", file=out)
-        return 0
-    with staged_directory(target) as stage:
-        write_tree(stage, tree)
+    with tempfile.TemporaryDirectory(prefix="aurora-generate-") as temp:
+        repo = build_template_repo(root, Path(temp))
+        rendered = Path(temp) / "service"
+        render_service(repo, answers.to_data(), rendered, _checked_version(repo, version))
+        would = "would " if dry_run else ""
+        print_tree(out, f"services/{answers.name}", tree_of(rendered), verb=f"{would}create")
+        print(f"{REGISTRY_FILE}: {would}register {answers.name} on port {answers.port}", file=out)
+        print(f"{COMPOSE_FILE}: {would}add service {answers.name}", file=out)
+        if dry_run:
+            print("dry run: nothing was written", file=out)
+            return 0
+        _install(rendered, target)
     try:
         _register(registry, compose, root)
     except BaseException:
@@ -160,100 +170,63 @@ def generate(
     return 0
 
 
-@dataclasses.dataclass(frozen=True)
-class UpdateResult:
-    """What an update did: every file decision, and whether any of them conflicts."""
-
-    updates: tuple[FileUpdate, ...]
-
-    @property
-    def conflicts(self) -> tuple[str, ...]:
-        return tuple(item.path for item in self.updates if item.action is Action.CONFLICT)
-
-
-def _read_optional(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except (UnicodeDecodeError, IsADirectoryError):
-        return ""  # not text the template could have made: treated as edited
-
-
-def _read_snapshot(service_dir: Path) -> dict[str, str]:
-    snapshot = service_dir / SNAPSHOT_DIR
-    if not snapshot.is_dir():
-        return {}
-    return {
-        path.relative_to(snapshot).as_posix(): path.read_text(encoding="utf-8")
-        for path in sorted(snapshot.rglob("*"))
-        if path.is_file()
-    }
-
-
-def plan_update(
-    service_dir: Path, answers: Answers, template: Template
-) -> tuple[UpdateResult, dict[str, str | None]]:
-    """Every file decision of re-rendering ``service_dir`` for ``answers``, and the tree to write."""
-    rendered = template.render(answers)
-    snapshot = _read_snapshot(service_dir)
-    updates = tuple(
-        plan_file(
-            path,
-            ours=_read_optional(service_dir / path),
-            base=snapshot.get(path),
-            theirs=rendered.get(path),
-        )
-        for path in sorted(set(rendered) | set(snapshot))
-    )
-    tree: dict[str, str | None] = {item.path: item.text for item in updates if item.writes}
-    tree[ANSWERS_FILE] = answers.to_yaml(template.version)
-    for path in snapshot.keys() - rendered.keys():
-        tree[f"{SNAPSHOT_DIR}/{path}"] = None
-    tree.update({f"{SNAPSHOT_DIR}/{path}": text for path, text in rendered.items()})
-    return UpdateResult(updates), tree
+def _recorded(service_dir: Path) -> tuple[Answers, str, LegacyService | None]:
+    if LegacyService.found_in(service_dir):
+        legacy = LegacyService(service_dir)
+        return legacy.answers, legacy.version, legacy
+    answers, version = read_answers(service_dir)
+    return answers, version, None
 
 
 def update(
-    root: Path,
-    name: str,
-    *,
-    template: Template,
-    answers: Answers | None = None,
-    dry_run: bool,
-    out: TextIO,
-) -> UpdateResult:
-    """Re-render ``services/<name>`` from the current template and merge it in.
+    root: Path, name: str, *, answers: Answers | None = None, dry_run: bool, out: TextIO
+) -> Outcome:
+    """Bring ``services/<name>`` to the current template through copier's 3-way update.
 
     ``answers`` replaces the recorded ones (``--force`` with new arguments); by
-    default the service is re-rendered from its own answers file.
+    default the service is rendered from its own answers file.
 
     Raises:
-        RefusalError: no such generated service, or its new port is taken.
+        RefusalError: no such generated service, its version is unknown, or its new port
+            is taken.
     """
     service_dir = _service_dir(root, name)
     if not service_dir.is_dir():
         raise RefusalError(f"no service {name} to update (services/{name} does not exist)")
-    recorded, recorded_version = read_answers(service_dir)
+    recorded, recorded_version, legacy = _recorded(service_dir)
     answers = answers or recorded
     registry = Registry.load(root)
     must_register = answers != recorded or name not in registry.services
     registration = _registration(root, answers) if must_register else None
     if not must_register:
         _check_port(answers, registry, load_compose(root))
-    result, tree = plan_update(service_dir, answers, template)
-    print(
-        f"services/{name}: template {recorded_version} -> {template.version}"
-        + (" (dry run: nothing is written)" if dry_run else ""),
-        file=out,
-    )
-    print_updates(out, result.updates)
-    if registration is not None:
-        print(f"{REGISTRY_FILE}, {COMPOSE_FILE}: register {name} on port {answers.port}", file=out)
-    if dry_run:
-        return result
-    with staged_directory(service_dir, copy_existing=True) as stage:
-        write_tree(stage, tree)
+    with tempfile.TemporaryDirectory(prefix="aurora-update-") as temp:
+        repo = build_template_repo(root, Path(temp))
+        if legacy is not None:
+            legacy.register_base(repo)
+        else:
+            _checked_version(repo, recorded_version)
+        outcome = update_in_scratch(
+            repo,
+            service_dir,
+            Path(temp) / "service",
+            data=answers.to_data() if answers != recorded else None,
+            prepare=legacy.adopt if legacy is not None else None,
+        )
+        print(
+            f"services/{name}: template {recorded_version} -> {repo.current}"
+            + (" (dry run: nothing is written)" if dry_run else ""),
+            file=out,
+        )
+        print_updates(out, outcome.changed)
+        if registration is not None:
+            print(
+                f"{REGISTRY_FILE}, {COMPOSE_FILE}: register {name} on port {answers.port}", file=out
+            )
+        if dry_run:
+            return outcome
+        if outcome.changed:
+            _install(outcome.scratch, service_dir)
     if registration is not None:
         _register(*registration, root)
-    return result
+    return outcome

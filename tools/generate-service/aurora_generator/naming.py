@@ -60,6 +60,7 @@ _RESERVED: dict[str, str] = {
     "src": "it is the source root of every service",
     "main": "it is the entry-point module of every service",
     "migrations": "it is the migrations package of every service",
+    "update": "it is the generator's update command",
 }
 
 # Names the templates import next to the resource's classes: a resource called like one

@@ -1,11 +1,9 @@
-"""What the generator tells its user: the tree it writes, and what an update did per file."""
+"""What the generator tells its user: the tree it writes, and what an update changed."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import TextIO
-
-from aurora_generator.merge import Action, FileUpdate
 
 __all__ = ["print_tree", "print_updates"]
 
@@ -37,12 +35,11 @@ def print_tree(out: TextIO, root: str, files: Mapping[str, object], *, verb: str
         print(line, file=out)
 
 
-def print_updates(out: TextIO, updates: Iterable[FileUpdate]) -> None:
-    """One line per file an update changes or declines to change, then the tally."""
-    unchanged = 0
-    for item in updates:
-        if item.action is Action.KEEP and item.note in {"template unchanged", "already up to date"}:
-            unchanged += 1
-            continue
-        print(f"  {item.action.value:<8} {item.path}  ({item.note})", file=out)
-    print(f"  {unchanged} file(s) unchanged", file=out)
+def print_updates(out: TextIO, changed: Mapping[str, str]) -> None:
+    """One line per file an update changes (``updated``, ``conflict``...), or nothing to do."""
+    for path, action in changed.items():
+        print(f"  {action:<8} {path}", file=out)
+    if not changed:
+        print("  nothing to do: the service is at the current template", file=out)
+    else:
+        print(f"  {len(changed)} file(s) changed", file=out)

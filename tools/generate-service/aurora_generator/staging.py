@@ -49,19 +49,15 @@ def replace_file(path: Path, text: str) -> None:
 
 
 @contextlib.contextmanager
-def staged_directory(target: Path, *, copy_existing: bool = False) -> Iterator[Path]:
-    """Yield a staging directory that replaces ``target`` when the block succeeds.
+def staged_directory(target: Path) -> Iterator[Path]:
+    """Yield an empty staging directory that replaces ``target`` when the block succeeds.
 
-    With ``copy_existing`` the stage starts as a copy of ``target`` (for updates that
-    touch some files and must keep the others). On any error the stage is removed
-    and ``target`` is left exactly as it was.
+    On any error the stage is removed and ``target`` is left exactly as it was.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
     stage.chmod(0o755)  # mkdtemp's 0700 would otherwise become the service directory's mode
     try:
-        if copy_existing:
-            shutil.copytree(target, stage, dirs_exist_ok=True, symlinks=True)
         yield stage
         _swap_in(stage, target)
     finally:

@@ -7,6 +7,7 @@ checked as they are committed.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -146,3 +147,21 @@ def test_the_repo_compose_file_matches_the_repo_registry() -> None:
     registry = yaml.safe_load((REPO_ROOT / "services.yml").read_text())
 
     check_compose_matches_registry(compose, registry)
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_every_module_the_service_imports_is_generated(variants: Path, name: str) -> None:
+    """``--with`` leaves files out; never one that the rest of the service imports."""
+    package = name.replace("-", "_")
+    service = variants / "services" / name
+    sources = [*service.glob("src/**/*.py"), *service.glob("tests/*.py")]
+    imported = {
+        match
+        for source in sources
+        for match in re.findall(rf"^from {package}\.(\w+) import", source.read_text(), re.M)
+    }
+
+    missing = [
+        module for module in imported if not (service / "src" / package / f"{module}.py").exists()
+    ]
+    assert missing == [], f"{name} imports modules that were not generated"

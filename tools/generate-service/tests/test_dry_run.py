@@ -21,7 +21,7 @@ def test_dry_run_lists_every_file_and_writes_nothing(repo: Path) -> None:
         "main.py",
         "0001_initial.py",
         "deployment.yaml",
-        ".aurora-template.yml",
+        ".copier-answers.yml",
     ]:
         assert f"── {name}\n" in result.out, name
     assert "services.yml: would register user-service on port 8005" in result.out
@@ -42,12 +42,12 @@ def test_dry_run_update_plans_without_writing(repo: Path) -> None:
     (repo / "services/subject-service/src/subject_service/settings.py").unlink()
     before = tree_of(repo)
 
-    result = run_cli(repo, "--update", "subject-service", "--dry-run")
+    result = run_cli(repo, "update", "subject-service", "--dry-run")
 
     assert result.code == 0, result.err
     assert tree_of(repo) == before
     assert "dry run" in result.out
-    assert "file(s) unchanged" in result.out
+    assert "nothing to do" in result.out  # same template: local edits are not undone
 
 
 def test_the_tree_lists_directories_before_files(empty_repo: Path) -> None:
@@ -55,5 +55,5 @@ def test_the_tree_lists_directories_before_files(empty_repo: Path) -> None:
 
     lines = result.out.splitlines()
     top = [line for line in lines if line.startswith(("├── ", "└── "))]
-    assert top[0] == "├── .aurora-template/"
+    assert top[0] == "├── k8s/"
     assert top[-1] == "└── ruff.toml"

@@ -1,7 +1,8 @@
 """The canonical generation, byte for byte, against a reviewed snapshot.
 
 A template change shows up here as a diff of the generated service. After reviewing
-it, regenerate the snapshot (and bump TEMPLATE_VERSION in template.py):
+it, bump the template's VERSION (with a migration if a merge can't carry the change)
+and regenerate the snapshot:
 
     AURORA_UPDATE_GOLDEN=1 python -m pytest tools/generate-service/tests/test_golden.py
 """
@@ -10,14 +11,16 @@ from __future__ import annotations
 
 import os
 import re
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
+import yaml
 
 from aurora.config import generate_env_example
 
-from aurora_generator.generator import SNAPSHOT_DIR
-from aurora_generator.testing import run_cli, tree_of
+from aurora_generator.jinja_ext import TEMPLATE_PATH
+from aurora_generator.testing import new_repo, run_cli, tree_of
 
 GOLDEN = Path(__file__).parent / "golden" / "user-service.snapshot"
 COMMAND = (
@@ -63,16 +66,18 @@ def parse_snapshot(text: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The canonical service plus the registry and compose file it wrote."""
-    root = tmp_path_factory.mktemp("golden")
-    (root / "pants.toml").write_text("")
+    root = new_repo(tmp_path_factory.mktemp("golden") / "repo")
     result = run_cli(root, *COMMAND)
     assert result.code == 0, result.err
-    files = {path: data.decode() for path, data in tree_of(root).items() if path != "pants.toml"}
-    return files
+    return {
+        path: data.decode()
+        for path, data in tree_of(root).items()
+        if path != "pants.toml" and not path.startswith(TEMPLATE_PATH)
+    }
 
 
 def test_generation_matches_the_golden_snapshot(generated: dict[str, str]) -> None:
-    files = {path: text for path, text in generated.items() if f"/{SNAPSHOT_DIR}/" not in path}
+    files = dict(generated)
     from_config = generate_env_example("user-service", service__port=8005)
     files[ENV_EXAMPLE] = _ENV_EXAMPLE_MARK + files[ENV_EXAMPLE].removeprefix(from_config)
     if os.environ.get("AURORA_UPDATE_GOLDEN"):
@@ -92,18 +97,12 @@ def test_the_env_example_comes_from_aurora_config(generated: dict[str, str]) -> 
     assert "# AURORA_USER_SERVICE__MIGRATE_ON_STARTUP=true\n" in generated[ENV_EXAMPLE]
 
 
-def test_the_base_snapshot_is_the_pristine_render(generated: dict[str, str]) -> None:
-    prefix = f"services/user-service/{SNAPSHOT_DIR}/"
-    base = {
-        path.removeprefix(prefix): text
-        for path, text in generated.items()
-        if path.startswith(prefix)
-    }
-    rendered = {
-        path.removeprefix("services/user-service/"): text
-        for path, text in generated.items()
-        if path.startswith("services/user-service/") and not path.startswith(prefix)
-    }
-    del rendered[".aurora-template.yml"]
+def test_the_answers_file_names_the_template_version_and_its_source(
+    generated: dict[str, str],
+) -> None:
+    answers = yaml.safe_load(generated["services/user-service/.copier-answers.yml"])
+    current = files("aurora_generator").joinpath("templates/service/VERSION").read_text()
 
-    assert base == rendered
+    assert answers["_commit"] == current.strip()
+    assert answers["_src_path"] == TEMPLATE_PATH
+    assert (answers["db"], answers["events"], answers["http"]) == (True, False, False)

@@ -42,7 +42,11 @@ REFUSALS = {
     "empty description": (["user-service", "8005", "--description", " "], "empty"),
     "resource not kebab-case": (["user-service", "8005", "--resource", "Users!"], "resource"),
     "resource shadowing an import": (["user-service", "8005", "--resource", "base"], "collides"),
-    "update of a missing service": (["--update", "nobody-service"], "does not exist"),
+    "update of a missing service": (["update", "nobody-service"], "does not exist"),
+    "template version not in git": (
+        ["user-service", "8005", "--template-version", "0.9.0"],
+        "not in git history",
+    ),
 }
 
 
@@ -77,10 +81,10 @@ def test_update_of_a_service_the_generator_did_not_make_is_refused(repo: Path) -
     (repo / "services" / "handmade-service").mkdir()
     before = tree_of(repo)
 
-    result = run_cli(repo, "--update", "handmade-service")
+    result = run_cli(repo, "update", "handmade-service")
 
     assert (result.code, len(result.err_lines)) == (EXIT_REFUSED, 1)
-    assert ".aurora-template.yml" in result.err
+    assert ".copier-answers.yml" in result.err
     assert tree_of(repo) == before
 
 
@@ -94,7 +98,7 @@ def test_force_on_a_service_the_generator_did_not_make_is_refused(repo: Path) ->
 
 @pytest.mark.parametrize(
     "args",
-    [["user-service"], [], ["--update", EXISTING, "extra-service"], ["user-service", "1", "2"]],
+    [["user-service"], [], ["update", EXISTING, "extra-service"], ["user-service", "1", "2"]],
     ids=["no port", "nothing", "update with a name", "too many arguments"],
 )
 def test_usage_errors_are_one_line_too(repo: Path, args: list[str]) -> None:

@@ -27,7 +27,7 @@ def test_a_failure_leaves_the_existing_directory_untouched(tmp_path: Path) -> No
     write_tree(target, {"keep.txt": "original\n"})
 
     def interrupted_update() -> None:
-        with staged_directory(target, copy_existing=True) as stage:
+        with staged_directory(target) as stage:
             write_tree(stage, {"keep.txt": "changed\n", "new.txt": "new\n"})
             raise RuntimeError("interrupted")
 
@@ -39,12 +39,12 @@ def test_a_failure_leaves_the_existing_directory_untouched(tmp_path: Path) -> No
     assert [path.name for path in tmp_path.iterdir()] == ["service"]
 
 
-def test_an_update_swaps_in_the_changed_copy(tmp_path: Path) -> None:
+def test_an_update_swaps_in_the_new_tree_whole(tmp_path: Path) -> None:
     target = tmp_path / "service"
     write_tree(target, {"keep.txt": "kept\n", "gone.txt": "old\n"})
 
-    with staged_directory(target, copy_existing=True) as stage:
-        write_tree(stage, {"gone.txt": None, "new.txt": "new\n"})
+    with staged_directory(target) as stage:
+        write_tree(stage, {"keep.txt": "kept\n", "new.txt": "new\n"})
 
     assert sorted(path.name for path in target.iterdir()) == ["keep.txt", "new.txt"]
     assert [path.name for path in tmp_path.iterdir()] == ["service"]

@@ -4,7 +4,8 @@ aurora-db keeps one engine per service name; ``install_database`` points it at t
 service's configured database, upgrades the schema at start-up (opt out with
 ``AURORA_CATALOG_SERVICE__MIGRATE_ON_STARTUP=false``), checks it for readiness and
 closes the engine at shutdown. Routes get a session through ``DbSession``, which
-commits before the response is sent.
+commits before the response is sent (on SQLite it begins ``IMMEDIATE``, so a route
+that reads and then writes doesn't fail when another writer committed in between).
 """
 
 from pathlib import Path

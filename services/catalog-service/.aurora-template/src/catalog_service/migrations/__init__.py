@@ -1,1 +1,0 @@
-"""Alembic migrations of catalog-service: ``env.py`` and the revisions in ``versions/``."""

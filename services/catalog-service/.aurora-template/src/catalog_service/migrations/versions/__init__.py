@@ -1,1 +1,0 @@
-"""The revisions of catalog-service's schema, oldest first; Alembic loads them by path."""

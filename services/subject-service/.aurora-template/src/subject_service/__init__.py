@@ -1,1 +1,0 @@
-"""Subject Service: Subjects: CRUD, JWT-protected writes and domain events through the outbox"""

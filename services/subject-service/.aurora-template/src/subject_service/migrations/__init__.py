@@ -1,1 +1,0 @@
-"""Alembic migrations of subject-service: ``env.py`` and the revisions in ``versions/``."""
