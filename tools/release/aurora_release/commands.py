@@ -130,6 +130,8 @@ def bump(repo: Repo, name: str, part: Part, *, done: set[str] | None = None) -> 
     if not new.compatible_with(old):
         for dependent in sorted(_dependents(repo).get(name, set()) - done):
             other = repo.libs[dependent]
+            if last_release(repo, other) is None:
+                continue  # never released: its first release carries the new pin
             other_new = other.version.bump("patch")
             _release(other, other_new, note=f"Requires {name} ~={new}.")
             done.add(dependent)
@@ -138,13 +140,18 @@ def bump(repo: Repo, name: str, part: Part, *, done: set[str] | None = None) -> 
 
 
 def bump_all(repo: Repo, names: Iterable[str], part: Part) -> list[str]:
-    """Bump several libs, lowest layer first, each lib at most once."""
+    """Bump several libs, lowest layer first, each lib at most once.
+
+    Every named lib gets the requested bump for its own changes; only dependents that
+    were not named get the patch bump for a new pin, so a lib that changed and depends
+    on a bumped lib is bumped once, by ``part``.
+    """
     order = _layer_order(repo)
-    done: set[str] = set()
+    named = sorted(set(names), key=order.index)
+    done = set(named)
     tags: list[str] = []
-    for name in sorted(names, key=order.index):
-        if name not in done:
-            tags += bump(repo, name, part, done=done)
+    for name in named:
+        tags += bump(repo, name, part, done=done)
     return tags
 
 

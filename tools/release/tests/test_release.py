@@ -223,7 +223,7 @@ def test_bump_records_the_released_api_as_the_new_baseline(repo):
     assert run(repo, "check") == 0
 
 
-def test_bump_changed_bumps_a_dependent_once(repo, capsys):
+def test_bump_changed_gives_a_changed_dependent_its_own_bump_once(repo, capsys):
     write_lib(
         repo,
         "aurora-errors",
@@ -240,9 +240,9 @@ def test_bump_changed_bumps_a_dependent_once(repo, capsys):
     )
     assert run(repo, "bump", "--changed", "minor") == 0
     out = capsys.readouterr().out
-    assert "aurora-errors/v1.1.0" in out and "aurora-db/v1.0.1" in out
-    assert "aurora-db/v1.1.0" not in out and "aurora-db/v1.0.2" not in out
-    assert 'version="1.0.1"' in (repo / "libs/aurora-db/BUILD").read_text()
+    assert "aurora-errors/v1.1.0" in out and "aurora-db/v1.1.0" in out
+    assert "aurora-db/v1.0.1" not in out and "aurora-db/v1.1.1" not in out
+    assert 'version="1.1.0"' in (repo / "libs/aurora-db/BUILD").read_text()
 
 
 def test_version_compatibility_follows_the_compatible_release_operator():
