@@ -178,7 +178,8 @@ def _lean_venv(tmp: Path, wheels: list[Path], env: dict[str, str], name: str) ->
         todo += [r.split("~=")[0] for r in _requires(by_name[current]) if r.startswith("aurora-")]
     third_party = sorted({r for lib in closure for r in _requires(by_name[lib]) if not r.startswith("aurora-")})
     env_dir = tmp / f"lean-{name}"
-    venv.create(env_dir, with_pip=True)
+    # Symlinked: copying the interpreter races the other threads' forks (ETXTBSY)
+    venv.create(env_dir, with_pip=True, symlinks=True)
     python = str(env_dir / "bin" / "python")
     subprocess.run([*_pip(python), *third_party], check=True, env=env)
     dist_dir = str(wheels[0].parent)
@@ -236,7 +237,7 @@ def main(dist_dir: str) -> int:
         return 1
     with tempfile.TemporaryDirectory() as tmp:
         env_dir = Path(tmp) / "venv"
-        venv.create(env_dir, with_pip=True)
+        venv.create(env_dir, with_pip=True, symlinks=True)
         python = str(env_dir / "bin" / "python")
         # The machine's environment (proxies, CA bundle), minus anything that would put
         # the repo's sources on the path.
