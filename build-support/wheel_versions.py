@@ -48,7 +48,7 @@ asyncio_mode = auto
 asyncio_default_fixture_loop_scope = function
 xfail_strict = true
 filterwarnings = error
-addopts = --strict-markers -p no:cacheprovider -q
+addopts = --strict-markers -p no:cacheprovider
 """
 
 
