@@ -87,11 +87,18 @@ def test_one_trace_from_the_request_to_the_consumer(
         "SERVER",
     )
     trace_id = server.trace_id
+    # Each process exports on its own schedule: the consumer's span can arrive before the
+    # relay's publish span, so wait for both.
     spans = receiver.wait_for(
-        lambda spans: any(
-            s.trace_id == trace_id and s.kind == "CONSUMER" and s.service == "catalog-service"
+        lambda spans: {
+            (s.service, s.name)
             for s in spans
-        )
+            if s.trace_id == trace_id and s.kind in ("CONSUMER", "PRODUCER")
+        }
+        >= {
+            ("catalog-service", "process aurora.subject"),
+            ("subject-service", "publish aurora.subject"),
+        }
     )
     traced = [s for s in spans if s.trace_id == trace_id]
 
