@@ -15,6 +15,8 @@ from aurora.db._errors import (
     ForeignKeyViolationError,
     IntegrityViolationError,
     InvalidCursorError,
+    InvalidDataError,
+    InvalidTextError,
     PendingMigrationsError,
     PendingModelChangesError,
     QueryTimeoutError,
@@ -49,6 +51,7 @@ from aurora.db._registry import (
     use_registry,
 )
 from aurora.db._repository import AsyncBaseRepository, BaseRepository
+from aurora.db._text import StorableText, is_storable
 from aurora.db._session import get_async_db_session, get_db_session
 from aurora.db._settings import DatabaseSettingsLike, DatabaseTarget, EngineOptions, database_target
 
@@ -73,6 +76,8 @@ __all__ = [
     "In",
     "IntegrityViolationError",
     "InvalidCursorError",
+    "InvalidDataError",
+    "InvalidTextError",
     "ListQuery",
     "OrderBy",
     "Page",
@@ -83,6 +88,7 @@ __all__ = [
     "Search",
     "SoftDeleteMixin",
     "StaleVersionError",
+    "StorableText",
     "TimestampMixin",
     "UTCDateTime",
     "UUIDPrimaryKeyMixin",
@@ -103,6 +109,7 @@ __all__ = [
     "get_db_session",
     "get_engine",
     "get_registry",
+    "is_storable",
     "list_query_dependency",
     "read_only",
     "reset_engines",
