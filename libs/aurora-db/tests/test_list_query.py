@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import httpx
-
 import pytest
 from db_models import Course
 from fastapi import Depends, FastAPI, Request

@@ -51,9 +51,9 @@ from aurora.db._registry import (
     use_registry,
 )
 from aurora.db._repository import AsyncBaseRepository, BaseRepository
-from aurora.db._text import StorableText, is_storable
 from aurora.db._session import get_async_db_session, get_db_session
 from aurora.db._settings import DatabaseSettingsLike, DatabaseTarget, EngineOptions, database_target
+from aurora.db._text import StorableText, is_storable
 
 __all__ = [
     "NAMING_CONVENTION",

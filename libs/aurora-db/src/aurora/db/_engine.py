@@ -24,8 +24,8 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from aurora.db._settings import DatabaseTarget, EngineOptions
-from aurora.db._tracing import instrument_engine
 from aurora.db._text import install_text_guard
+from aurora.db._tracing import instrument_engine
 from aurora.logging import get_logger
 
 __all__ = ["SQLITE_BEGIN_OPTION", "build_async_engine", "build_engine", "read_only"]

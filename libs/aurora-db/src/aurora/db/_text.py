@@ -24,7 +24,13 @@ from sqlalchemy import Connection, Engine, event
 
 from aurora.db._errors import InvalidTextError
 
-__all__ = ["NO_NUL_PATTERN", "DocumentedPattern", "StorableText", "install_text_guard", "is_storable"]
+__all__ = [
+    "NO_NUL_PATTERN",
+    "DocumentedPattern",
+    "StorableText",
+    "install_text_guard",
+    "is_storable",
+]
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 NO_NUL_PATTERN = r"^[^\x00]*$"
