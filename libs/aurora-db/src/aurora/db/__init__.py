@@ -26,6 +26,11 @@ from aurora.db._errors import (
 )
 from aurora.db._filters import Equal, Filter, In, Range, Search
 from aurora.db._health import HealthCheck, database_check
+from aurora.db._idempotency import (
+    DatabaseIdempotencyStore,
+    IdempotencyRecordLike,
+    idempotency_table,
+)
 from aurora.db._list_query import ListQuery, list_query_dependency
 from aurora.db._models import (
     NAMING_CONVENTION,
@@ -63,6 +68,7 @@ __all__ = [
     "BaseRepository",
     "CursorCodec",
     "CursorPage",
+    "DatabaseIdempotencyStore",
     "DatabaseError",
     "DatabaseSettingsLike",
     "DatabaseTarget",
@@ -75,6 +81,7 @@ __all__ = [
     "HealthCheck",
     "In",
     "IntegrityViolationError",
+    "IdempotencyRecordLike",
     "InvalidCursorError",
     "InvalidDataError",
     "InvalidTextError",
@@ -109,6 +116,7 @@ __all__ = [
     "get_db_session",
     "get_engine",
     "get_registry",
+    "idempotency_table",
     "is_storable",
     "list_query_dependency",
     "read_only",
