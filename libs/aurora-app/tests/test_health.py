@@ -9,6 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from aurora.app import HEALTH_CONTENT_TYPE, HealthRegistry, Service
+from aurora.testing.tokens import TokenFactory
 
 MakeService = Callable[..., Service]
 
@@ -92,7 +93,52 @@ def test_details_can_be_hidden(make_service: MakeService) -> None:
     service = make_service(health_show_details=False)
     service.add_health_check("db", broken)
     [entry] = TestClient(service.app).get("/health/ready").json()["checks"]["db"]
-    assert "output" not in entry
+    assert entry == {"componentId": "db", "status": "fail"}
+
+
+@pytest.mark.parametrize("path", ["/health", "/health/ready"])
+def test_in_production_the_public_reads_statuses_only(make_service: MakeService, path: str) -> None:
+    service = make_service(service={"environment": "production"})
+    service.add_health_check("db", healthy)
+    service.add_health_check("cache", broken, critical=False)
+    checks = TestClient(service.app).get(path).json()["checks"]
+    assert checks == {
+        "db": [{"componentId": "db", "status": "pass"}],
+        "cache": [{"componentId": "cache", "status": "fail"}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("granted", "shown"), [(("ops:health",), True), (("subjects:write",), False)]
+)
+def test_a_token_with_the_details_scope_reads_details(
+    make_service: MakeService, granted: tuple[str, ...], shown: bool
+) -> None:
+    tokens = TokenFactory.hs256()
+    service = make_service(
+        service={"environment": "production"},
+        security=tokens.security,
+        health_details_scope="ops:health",
+    )
+    service.add_health_check("cache", broken, critical=False)
+    response = TestClient(service.app).get("/health", headers=tokens.headers(*granted))
+    [entry] = response.json()["checks"]["cache"]
+    assert ("output" in entry, "observedValue" in entry) == (shown, shown)
+
+
+def test_an_invalid_token_reads_statuses_not_a_401(make_service: MakeService) -> None:
+    tokens = TokenFactory.hs256()
+    service = make_service(
+        service={"environment": "production"},
+        security=tokens.security,
+        health_details_scope="ops:health",
+    )
+    service.add_health_check("db", healthy)
+    response = TestClient(service.app).get(
+        "/health/ready", headers={"Authorization": "Bearer not-a-token"}
+    )
+    assert response.status_code == 200
+    assert response.json()["checks"]["db"] == [{"componentId": "db", "status": "pass"}]
 
 
 async def test_checks_run_concurrently() -> None:

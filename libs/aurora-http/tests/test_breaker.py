@@ -97,6 +97,26 @@ async def test_client_errors_and_load_shedding_do_not_trip_the_breaker(
         assert client.circuit_state == "closed"
 
 
+@pytest.mark.parametrize(
+    "reply", [Reply(429), Reply(503, {"Retry-After": "1"})], ids=["429", "503-retry-after"]
+)
+async def test_load_shedding_trips_the_breaker_when_the_policy_counts_it(
+    upstream: Upstream, clock: FrozenClock, metrics: CollectorRegistry, reply: Reply
+) -> None:
+    registry = ClientRegistry(
+        metrics_registry=metrics,
+        policy=RetryPolicy(max_attempts=1, breaker_counts_throttling=True),
+        breaker_factory=lambda name: CircuitBreaker(
+            name, sliding_window_size=3, minimum_calls=3, open_duration=10.0, clock=clock
+        ),
+    )
+    upstream.reply(reply, reply, reply)
+    async with client_for(upstream, registry) as client:
+        for _ in range(3):
+            await client.get("/x")
+        assert client.circuit_state == "open"
+
+
 async def test_connection_failures_trip_the_breaker(
     closed_port_url: str, breaking_registry: ClientRegistry
 ) -> None:

@@ -75,6 +75,11 @@ def test_breaker_outcome_for_status(
     assert outcome_for_status(status, retry_after) is outcome
 
 
+@pytest.mark.parametrize(("status", "retry_after"), [(429, None), (503, 1.0)])
+def test_throttling_counts_as_failure_when_asked(status: int, retry_after: float | None) -> None:
+    assert outcome_for_status(status, retry_after, count_throttling=True) is Outcome.FAILURE
+
+
 @given(st.integers(min_value=0, max_value=10**9))
 def test_retry_after_seconds_parse(seconds: int) -> None:
     assert parse_retry_after(str(seconds)) == float(seconds)

@@ -4,8 +4,10 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
+
+from aurora.db import StorableText
 
 from subject_service.models import CODE_MAX_LENGTH, NAME_MAX_LENGTH
 
@@ -21,20 +23,22 @@ Code = Annotated[
 ]
 
 
-def _storable(value: str) -> str:
-    # NUL and lone surrogates are valid JSON but no database stores them (PostgreSQL
-    # refuses NUL, UTF-8 has no surrogates): refuse them here, the same on every backend.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    if any("\ud800" <= char <= "\udfff" for char in value):
-        raise ValueError("must be valid Unicode text (no lone surrogates)")
+def _whole_number(value: object) -> object:
+    # A JSON integer, as the document says: pydantic's lax int would also take "1"
+    # and true, its strict int would refuse 2.0 (an integer in JSON Schema).
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be an integer")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("must be an integer")
+        return int(value)
     return value
 
 
-Text = Annotated[str, AfterValidator(_storable)]
-"""Text a database can store."""
+Version = Annotated[int, Field(ge=1), BeforeValidator(_whole_number)]
+"""A row's version as a JSON integer (never a string or a boolean)."""
 
-Name = Annotated[Text, Field(min_length=1, max_length=NAME_MAX_LENGTH)]
+Name = Annotated[StorableText, Field(min_length=1, max_length=NAME_MAX_LENGTH)]
 
 
 class SubjectCreate(BaseModel):
@@ -44,7 +48,7 @@ class SubjectCreate(BaseModel):
 
     code: Code
     name: Name
-    description: Text | None = Field(default=None, max_length=10_000)
+    description: StorableText | None = Field(default=None, max_length=10_000)
 
 
 class SubjectUpdate(BaseModel):
@@ -56,9 +60,9 @@ class SubjectUpdate(BaseModel):
     # null out of the documented schema (the validator below refuses an explicit null).
     code: Code | SkipJsonSchema[None] = None
     name: Name | SkipJsonSchema[None] = None
-    description: Text | None = Field(default=None, max_length=10_000)
-    version: StrictInt | None = Field(
-        default=None, ge=1, description="The version you read; if it changed since, 409."
+    description: StorableText | None = Field(default=None, max_length=10_000)
+    version: Version | None = Field(
+        default=None, description="The version you read; if it changed since, 409."
     )
 
     @field_validator("code", "name")

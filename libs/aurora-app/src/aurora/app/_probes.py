@@ -5,6 +5,12 @@ down only adds a restart to the outage); readiness runs the registered checks an
 flips to 503 while draining; ``/health`` is the full report in the
 ``application/health+json`` shape (draft-inadarei-api-health-check), for humans
 and dashboards.
+
+Anyone may probe, so by default a caller reads statuses only: each check's output,
+latency and details (which name backends and figures) go to callers whose bearer
+token grants the configured scope, or to everyone where the settings say so (by
+default in development and test). A failure's output is its kind, never driver
+text (``_health``).
 """
 
 from __future__ import annotations
@@ -24,8 +30,16 @@ from starlette.routing import BaseRoute, Match
 from aurora.app._health import HealthRegistry, HealthReport
 from aurora.app._lifespan import Lifecycle
 from aurora.app._metrics import HTTPMetrics
+from aurora.app._security import token_verifier_for
+from aurora.errors import AuroraError
 
-__all__ = ["HEALTH_CONTENT_TYPE", "ServiceInfo", "install_probes", "move_probes_last"]
+__all__ = [
+    "HEALTH_CONTENT_TYPE",
+    "HealthDetails",
+    "ServiceInfo",
+    "install_probes",
+    "move_probes_last",
+]
 
 HEALTH_CONTENT_TYPE = "application/health+json"
 _TAGS: list[str | Enum] = ["operations"]
@@ -42,6 +56,36 @@ class ServiceInfo:
     environment: str
     description: str = ""
     git_sha: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HealthDetails:
+    """Who reads each check's output, latency and details; everyone else reads statuses."""
+
+    everyone: bool = False
+    scope: str | None = None
+
+    async def shown_to(self, request: Request) -> bool:
+        """Whether ``request``'s caller may read the details."""
+        if self.everyone:
+            return True
+        return self.scope is not None and await _grants(request, self.scope)
+
+
+async def _grants(request: Request, scope: str) -> bool:
+    """Whether the request's bearer token is valid and grants ``scope``.
+
+    A missing or invalid token is the public answer, never a 401: probes stay open.
+    """
+    verifier = token_verifier_for(request)
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if verifier is None or scheme.lower() != "bearer" or not token.strip():
+        return False
+    try:
+        principal = await verifier.averify(token.strip())
+    except AuroraError:
+        return False
+    return principal.has_scopes(scope)
 
 
 _HEALTH_SCHEMA: dict[str, Any] = {
@@ -85,9 +129,12 @@ def _health_response(body: dict[str, Any], ready: bool) -> Response:
 
 
 def _checks(report: HealthReport, show_details: bool) -> dict[str, list[dict[str, Any]]]:
-    return {
-        result.name: [result.as_health_json(show_details=show_details)] for result in report.checks
-    }
+    if not show_details:
+        return {
+            result.name: [{"componentId": result.name, "status": result.status}]
+            for result in report.checks
+        }
+    return {result.name: [result.as_health_json(show_details=True)] for result in report.checks}
 
 
 def install_probes(
@@ -96,7 +143,7 @@ def install_probes(
     health: HealthRegistry,
     lifecycle: Lifecycle,
     info: ServiceInfo,
-    show_details: bool,
+    details: HealthDetails,
     metrics: HTTPMetrics | None,
     metrics_path: str,
 ) -> None:
@@ -126,9 +173,10 @@ def install_probes(
         response_class=HealthResponse,
         responses=_health_responses(can_fail=True),
     )
-    async def ready() -> Response:
+    async def ready(request: Request) -> Response:
         report = await current()
-        body: dict[str, Any] = {"status": report.status, "checks": _checks(report, show_details)}
+        shown = await details.shown_to(request)
+        body: dict[str, Any] = {"status": report.status, "checks": _checks(report, shown)}
         if report.output:
             body["output"] = report.output
         return _health_response(body, report.ready)
@@ -141,14 +189,15 @@ def install_probes(
         response_class=HealthResponse,
         responses=_health_responses(can_fail=True),
     )
-    async def summary() -> Response:
+    async def summary(request: Request) -> Response:
         report = await current()
+        shown = await details.shown_to(request)
         body: dict[str, Any] = {
             "status": report.status,
             "version": info.version,
             "serviceId": info.name,
             "description": info.description or info.title,
-            "checks": _checks(report, show_details),
+            "checks": _checks(report, shown),
         }
         if info.git_sha:
             body["releaseId"] = info.git_sha

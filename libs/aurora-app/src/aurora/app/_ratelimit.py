@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -101,32 +102,25 @@ class RateLimitBackend(Protocol):
         ...
 
 
-class _LimitsBackend:
-    """A ``limits`` strategy over a storage built once per event loop.
+class _LimitsBackend(ABC):
+    """A ``limits`` strategy over a storage; each backend says where the counts live.
 
-    Async storages belong to the loop that first used them (memory storage runs an
-    expiry task; a Redis connection is the loop's), and test clients may run one
-    loop per client.
+    The two abstract methods are the whole difference between backends, so mypy
+    refuses to build one that leaves either out.
     """
 
     def __init__(self, strategy: Strategy) -> None:
         if strategy not in _STRATEGIES:
             raise ValueError(f"unknown rate limit strategy {strategy!r}")
         self._strategy = _STRATEGIES[strategy]
-        self._limiters: dict[asyncio.AbstractEventLoop, tuple[RateLimiter, Storage]] = {}
 
-    def _storage(self) -> Storage:
-        raise NotImplementedError  # each backend says where its counts live
-
+    @abstractmethod
     def _limiter(self) -> RateLimiter:
-        loop = asyncio.get_running_loop()
-        entry = self._limiters.get(loop)
-        if entry is None:
-            for stale in [other for other in self._limiters if other.is_closed()]:
-                del self._limiters[stale]
-            storage = self._storage()
-            entry = self._limiters[loop] = (self._strategy(storage), storage)
-        return entry[0]
+        """The limiter to count with on the running event loop."""
+
+    @abstractmethod
+    async def aclose(self) -> None:
+        """Release what the backend holds; called on application shutdown."""
 
     async def hit(self, policy: RateLimitPolicy, key: str) -> RateLimitDecision:
         limiter = self._limiter()
@@ -138,11 +132,6 @@ class _LimitsBackend:
             if _is_storage_error(exc):
                 raise _unavailable(exc) from exc
             raise
-
-    async def aclose(self) -> None:
-        entry = self._limiters.pop(asyncio.get_running_loop(), None)
-        if entry is not None:
-            await _close(entry[1])
 
 
 async def _judge(limiter: RateLimiter, policy: RateLimitPolicy, key: str) -> RateLimitDecision:
@@ -245,6 +234,24 @@ class RedisRateLimitBackend(_LimitsBackend):
         self._url = url if url.startswith("async+") else "async+" + url
         self._prefix = prefix.rstrip(":")
         self._timeout = timeout
+        self._limiters: dict[asyncio.AbstractEventLoop, tuple[RateLimiter, Storage]] = {}
+
+    def _limiter(self) -> RateLimiter:
+        # A Redis connection belongs to the loop that opened it, and test clients may
+        # run one loop per client: one storage per loop, the closed loops' dropped.
+        loop = asyncio.get_running_loop()
+        entry = self._limiters.get(loop)
+        if entry is None:
+            for stale in [other for other in self._limiters if other.is_closed()]:
+                del self._limiters[stale]
+            storage = self._storage()
+            entry = self._limiters[loop] = (self._strategy(storage), storage)
+        return entry[0]
+
+    async def aclose(self) -> None:
+        entry = self._limiters.pop(asyncio.get_running_loop(), None)
+        if entry is not None:
+            await _close(entry[1])
 
     def _storage(self) -> Storage:
         from limits.aio.storage import RedisClusterStorage, RedisStorage

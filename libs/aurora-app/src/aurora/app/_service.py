@@ -25,7 +25,7 @@ from aurora.app._keys import KeySource
 from aurora.app._lifespan import Hook, Lifecycle
 from aurora.app._metrics import HTTPMetrics
 from aurora.app._openapi import install_problem_openapi
-from aurora.app._probes import ServiceInfo, install_probes, move_probes_last
+from aurora.app._probes import HealthDetails, ServiceInfo, install_probes, move_probes_last
 from aurora.app._problems import (
     aurora_error_handler,
     http_exception_handler,
@@ -145,13 +145,19 @@ class Service:
             health=self.health,
             lifecycle=self.lifecycle,
             info=self._info(info),
-            show_details=self.settings.health_show_details,
+            details=self._health_details(),
             metrics=self.metrics,
             metrics_path=self.settings.metrics_path,
         )
         if self.settings.error_handling:
             install_problem_openapi(app)
         return app
+
+    def _health_details(self) -> HealthDetails:
+        everyone = self.settings.health_show_details
+        if everyone is None:  # the default: details where nobody outside looks
+            everyone = str(self.config.service.environment) in ("development", "test")
+        return HealthDetails(everyone=everyone, scope=self.settings.health_details_scope)
 
     def _info(self, extra: Mapping[str, Any] | None) -> ServiceInfo:
         section = self.config.service

@@ -150,7 +150,17 @@ class AppSettings(BaseSettings):
     idempotency: IdempotencySettings = IdempotencySettings()
     health_cache_ttl: float = Field(default=1.0, ge=0)
     health_check_timeout: float = Field(default=2.0, gt=0)
-    health_show_details: bool = True
+    health_show_details: bool | None = Field(
+        default=None,
+        description=(
+            "Show every caller each check's output, latency and details; unset: only in the "
+            "development and test environments."
+        ),
+    )
+    health_details_scope: str | None = Field(
+        default=None,
+        description="A token granting this scope reads health details whatever the above says.",
+    )
     drain_seconds: float = Field(
         default=0.0,
         ge=0,

@@ -15,6 +15,8 @@ from aurora.db._errors import (
     ForeignKeyViolationError,
     IntegrityViolationError,
     InvalidCursorError,
+    InvalidDataError,
+    InvalidTextError,
     PendingMigrationsError,
     PendingModelChangesError,
     QueryTimeoutError,
@@ -24,6 +26,11 @@ from aurora.db._errors import (
 )
 from aurora.db._filters import Equal, Filter, In, Range, Search
 from aurora.db._health import HealthCheck, database_check
+from aurora.db._idempotency import (
+    DatabaseIdempotencyStore,
+    IdempotencyRecordLike,
+    idempotency_table,
+)
 from aurora.db._list_query import ListQuery, list_query_dependency
 from aurora.db._models import (
     NAMING_CONVENTION,
@@ -51,6 +58,7 @@ from aurora.db._registry import (
 from aurora.db._repository import AsyncBaseRepository, BaseRepository
 from aurora.db._session import get_async_db_session, get_db_session
 from aurora.db._settings import DatabaseSettingsLike, DatabaseTarget, EngineOptions, database_target
+from aurora.db._text import StorableText, is_storable
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -60,6 +68,7 @@ __all__ = [
     "BaseRepository",
     "CursorCodec",
     "CursorPage",
+    "DatabaseIdempotencyStore",
     "DatabaseError",
     "DatabaseSettingsLike",
     "DatabaseTarget",
@@ -72,7 +81,10 @@ __all__ = [
     "HealthCheck",
     "In",
     "IntegrityViolationError",
+    "IdempotencyRecordLike",
     "InvalidCursorError",
+    "InvalidDataError",
+    "InvalidTextError",
     "ListQuery",
     "OrderBy",
     "Page",
@@ -83,6 +95,7 @@ __all__ = [
     "Search",
     "SoftDeleteMixin",
     "StaleVersionError",
+    "StorableText",
     "TimestampMixin",
     "UTCDateTime",
     "UUIDPrimaryKeyMixin",
@@ -103,6 +116,8 @@ __all__ = [
     "get_db_session",
     "get_engine",
     "get_registry",
+    "idempotency_table",
+    "is_storable",
     "list_query_dependency",
     "read_only",
     "reset_engines",

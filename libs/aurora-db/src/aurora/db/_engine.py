@@ -24,6 +24,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from aurora.db._settings import DatabaseTarget, EngineOptions
+from aurora.db._text import install_text_guard
 from aurora.db._tracing import instrument_engine
 from aurora.logging import get_logger
 
@@ -122,6 +123,7 @@ def _postgres_connect_args(url: URL, options: EngineOptions, name: str | None) -
 def _install_listeners(engine: Engine, url: URL, options: EngineOptions, name: str | None) -> None:
     if url.get_backend_name() == "sqlite":
         _install_sqlite_pragmas(engine, options, wal=_sqlite_file(url) is not None)
+    install_text_guard(engine)
     if options.slow_query_ms is not None:
         _install_slow_query_log(engine, options.slow_query_ms, name)
     instrument_engine(engine, url)

@@ -8,6 +8,8 @@ advanced-alchemy's ``wrap_sqlalchemy_exception``. The tree::
     AuroraError
     └── DatabaseError (500 database_error)
         ├── InvalidCursorError (400 invalid_cursor, also BadRequestError)
+        ├── InvalidDataError (422 invalid_data, also ValidationError)
+        │   └── InvalidTextError (422 invalid_text)
         ├── IntegrityViolationError (409 integrity_violation, also ConflictError)
         │   ├── UniqueViolationError (409 unique_violation)
         │   └── ForeignKeyViolationError (409 foreign_key_violation)
@@ -37,6 +39,7 @@ from aurora.errors import (
     ConflictError,
     DeadlineExceededError,
     ServiceUnavailableError,
+    ValidationError,
 )
 
 __all__ = [
@@ -45,6 +48,8 @@ __all__ = [
     "ForeignKeyViolationError",
     "IntegrityViolationError",
     "InvalidCursorError",
+    "InvalidDataError",
+    "InvalidTextError",
     "PendingMigrationsError",
     "PendingModelChangesError",
     "QueryTimeoutError",
@@ -71,6 +76,21 @@ class InvalidCursorError(BadRequestError, DatabaseError):
     status = 400
     title = "Invalid Cursor"
     default_detail = "The pagination cursor is invalid"
+
+
+class InvalidDataError(ValidationError, DatabaseError):
+    """The database refused a value as data (PostgreSQL's SQLSTATE class 22): the input's fault."""
+
+    code = "invalid_data"
+    title = "Invalid Data"
+    default_detail = "The database refused a value"
+
+
+class InvalidTextError(InvalidDataError):
+    """Text no backend can store alike: a NUL character or a lone surrogate."""
+
+    code = "invalid_text"
+    default_detail = "Text must not contain NUL characters or lone surrogates"
 
 
 class IntegrityViolationError(ConflictError, DatabaseError):
@@ -156,6 +176,7 @@ class QueryTimeoutError(DeadlineExceededError, DatabaseError):
 # SQLSTATEs (PostgreSQL) and extended result names (SQLite) we classify.
 _PG_INTEGRITY = {"23505": "unique", "23503": "foreign_key"}
 _PG_TIMEOUT = {"57014"}  # query_canceled: statement_timeout fired
+_PG_DATA_EXCEPTION = "22"  # class 22: a value out of range, too long, not in the encoding...
 _PG_UNAVAILABLE_PREFIXES = (
     "08",
     "53",
@@ -269,6 +290,10 @@ def _dbapi_error(exc: sa_exc.DBAPIError, context: Mapping[str, Any]) -> Database
     sqlstate = getattr(orig, "sqlstate", None)
     if sqlstate in _PG_TIMEOUT:
         return QueryTimeoutError(context=dict(context))
+    # PEP 249's DataError is the value's fault; psycopg raises one without a SQLSTATE
+    # when it can't even send the value (text with NUL).
+    if isinstance(exc, sa_exc.DataError) or (sqlstate and sqlstate.startswith(_PG_DATA_EXCEPTION)):
+        return InvalidDataError(context=dict(context))
     errorname = getattr(orig, "sqlite_errorname", "")
     if (
         exc.connection_invalidated

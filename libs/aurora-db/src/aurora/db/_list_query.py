@@ -24,6 +24,7 @@ filter providers are not in the lockfile; the shapes follow theirs.
 # No ``from __future__ import annotations``: FastAPI reads the built signature at runtime.
 
 import inspect
+import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,14 +32,22 @@ from typing import Annotated, Any
 
 from sqlalchemy.types import TypeDecorator
 
+from aurora.db._errors import InvalidCursorError
 from aurora.db._fastapi import require_fastapi
 from aurora.db._filters import Equal, Filter, In, Range, Search, model_attribute
+from aurora.db._text import NO_NUL_PATTERN, DocumentedPattern
 from aurora.errors import ValidationError
 
 __all__ = ["OPERATORS", "ListQuery", "list_query_dependency"]
 
 OPERATORS = ("eq", "in", "gt", "ge", "lt", "le")
 """What a field may offer: equality, membership, and the four range bounds."""
+
+# Patterns the document states and the code checks (_refuse_nul, _order), so a
+# client reads what is refused and a refusal still names the offers.
+_NO_NUL = {"pattern": NO_NUL_PATTERN}
+_QueryText = Annotated[str, DocumentedPattern(NO_NUL_PATTERN)]
+_DATE_TIME_START = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,12 +104,9 @@ def list_query_dependency(
         _refuse_unknown(request.query_params.keys(), known, offers)
         _refuse_nul(request.query_params.multi_items())
         if values["after"] and values["before"]:
-            raise ValidationError(
-                "Request validation failed",
-                details=[
-                    {"pointer": "#/query/before", "detail": "give 'after' or 'before', not both"}
-                ],
-            )
+            # Neither cursor can be honoured: as a made-up one, a 400 (no document can
+            # say two parameters exclude each other).
+            raise InvalidCursorError("Give 'after' or 'before', not both")
         chosen = [
             param.filter(values[param.name])
             for param in parameters
@@ -166,23 +172,41 @@ def _parameters(
         parameters.append(
             _Parameter(
                 "q", "q", str | None, None, f"Text searched for in {', '.join(fields)} (any case)",
-                build=lambda text: Search(fields, text), constraints={"max_length": 200},
+                build=lambda text: Search(fields, text),
+                constraints={"max_length": 200, "json_schema_extra": _NO_NUL},
             )
         )  # fmt: skip
     if sort:
         described = f"Comma-separated, '-' for descending; of: {', '.join(sort)}"
+        constraints = {"max_length": 200, "json_schema_extra": {"pattern": _sort_pattern(sort)}}
         parameters.append(
-            _Parameter("sort", "sort", str | None, None, described, constraints={"max_length": 200})
+            _Parameter("sort", "sort", str | None, None, described, constraints=constraints)
         )
     parameters += [
         _Parameter(
             "limit", "limit", int, default_limit, "Rows per page",
             constraints={"ge": 1, "le": max_limit},
         ),
-        _Parameter("after", "after", str | None, None, "A page's next_cursor: the page after it"),
-        _Parameter("before", "before", str | None, None, "A page's prev_cursor: the page before"),
+        _Parameter(
+            "after", "after", str | None, None, "A page's next_cursor: the page after it",
+            constraints={"json_schema_extra": _NO_NUL},
+        ),
+        _Parameter(
+            "before", "before", str | None, None, "A page's prev_cursor: the page before",
+            constraints={"json_schema_extra": _NO_NUL},
+        ),
     ]  # fmt: skip
     return parameters
+
+
+def _sort_pattern(sort: Sequence[str]) -> str:
+    """The regular expression of a valid ``?sort=``, so the document says what is offered.
+
+    Spaces and stray commas are tolerated as :func:`_order` tolerates them; literal
+    spaces rather than ``\\s``, which Python and the Rust regex engine define differently.
+    """
+    key = "-?(?:" + "|".join(re.escape(name) for name in sort) + ")"
+    return rf"^[ ,]*(?:{key} *(?:,[ ,]*|$))*$"
 
 
 def _filter_parameter(model: type[Any], name: str, operator: str) -> _Parameter:
@@ -214,13 +238,20 @@ def _python_type(model: type[Any], name: str) -> Any:
     try:
         python_type = column_type.python_type
     except NotImplementedError:
-        return str
+        return _QueryText
     if python_type is datetime:
         # Aurora's datetimes are UTC: a naive value would be refused at the database.
-        from pydantic import AwareDatetime
+        from pydantic import AwareDatetime, BeforeValidator
 
-        return AwareDatetime
-    return python_type
+        return Annotated[AwareDatetime, BeforeValidator(_rfc3339_only)]
+    return _QueryText if python_type is str else python_type
+
+
+def _rfc3339_only(value: Any) -> Any:
+    """Refuse what pydantic would read as a Unix time (``0.0``): the document says date-time."""
+    if isinstance(value, str) and not _DATE_TIME_START.match(value):
+        raise ValueError("must be an RFC 3339 date-time, e.g. 2026-01-31T12:00:00Z")
+    return value
 
 
 def _declare_signature(function: Callable[..., Any], parameters: Sequence[_Parameter]) -> None:

@@ -180,7 +180,10 @@ class Call:
         retry_after = None
         if status == 503 or (status >= 429 and status in policy.retry_statuses):
             retry_after = parse_retry_after(response.headers.get("retry-after"))
-        self._settle(outcome_for_status(status, retry_after), duration)
+        outcome = outcome_for_status(
+            status, retry_after, count_throttling=policy.breaker_counts_throttling
+        )
+        self._settle(outcome, duration)
         self.pipeline.metrics.attempt(self._method, str(status), duration)
         self._spans.answered(status)
         delay = None

@@ -62,6 +62,11 @@ class RetryPolicy:
         max_retry_after: Longest ``Retry-After`` the client is willing to wait.
         auto_idempotency_key: Add a fresh ``Idempotency-Key`` to POST/PATCH requests
             that have none, making them retryable (the server must honour the key).
+        breaker_counts_throttling: Count a 429, and a 503 with ``Retry-After``, as
+            failures for the circuit breaker. Off by default: such a service is
+            shedding load on purpose and the retries already slow down (honouring
+            ``Retry-After``); turn it on for a dependency that throttles for long
+            stretches, so callers fail fast instead of queueing behind it.
     """
 
     max_attempts: int = 3
@@ -70,6 +75,7 @@ class RetryPolicy:
     retry_statuses: frozenset[int] = RETRYABLE_STATUSES
     max_retry_after: float = 30.0
     auto_idempotency_key: bool = False
+    breaker_counts_throttling: bool = False
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -126,16 +132,21 @@ class Outcome(enum.Enum):
     IGNORED = "ignored"
 
 
-def outcome_for_status(status: int, retry_after: float | None) -> Outcome:
+def outcome_for_status(
+    status: int, retry_after: float | None, *, count_throttling: bool = False
+) -> Outcome:
     """Classify a response for the breaker.
 
     4xx are the caller's fault and say nothing about the service's health. A 429,
     or a 503 that says when to come back, is a service shedding load on purpose:
-    the retry layer slows down, and tripping the breaker would only add an outage.
+    the retry layer slows down, and tripping the breaker would only add an outage,
+    unless ``count_throttling`` (``RetryPolicy.breaker_counts_throttling``) says so.
     """
     if status < 400:
         return Outcome.SUCCESS
-    if status < 500 or (status == 503 and retry_after is not None):
+    if status == 429 or (status == 503 and retry_after is not None):
+        return Outcome.FAILURE if count_throttling else Outcome.IGNORED
+    if status < 500:
         return Outcome.IGNORED
     return Outcome.FAILURE
 
