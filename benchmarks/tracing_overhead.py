@@ -18,8 +18,12 @@ Each app is called in process with a minimal fake receive/send (see
   JWT configured, JSON request log to /dev/null, metrics, security headers);
 * with tracing on, also bare FastAPI with its native telemetry (a reference).
 
-The per-span figure times start + attributes + end of a server-like span in a
-loop with the same provider, in microseconds of CPU time.
+The per-span figures time start + attributes + end of a server-like span in a
+loop, in microseconds of CPU time (the export thread's included), three ways:
+with no span processor (the SDK's span alone), with a batch processor whose
+exporter drops the spans (plus queueing and the export thread's wake-ups), and
+with the exporter that encodes to OTLP protobuf (plus the encoding). The
+difference between the last two is what the OTLP encoder costs per span.
 """
 
 from __future__ import annotations
@@ -80,7 +84,7 @@ def aurora_app() -> Any:
     return service.app
 
 
-def install_tracing() -> Any:
+def install_tracing(*, globally: bool = True) -> Any:
     from opentelemetry import trace
     from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
     from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
@@ -94,12 +98,36 @@ def install_tracing() -> Any:
 
     settings = TracingSettings(endpoint="http://unused", sampler="always_on")
     provider = build_tracer_provider(settings, service="bench", exporter=EncodingExporter())
-    trace.set_tracer_provider(provider)
+    if globally:
+        trace.set_tracer_provider(provider)
     return provider
 
 
+def span_costs() -> dict[str, float]:
+    """CPU microseconds per server-like span: alone, batched, batched and OTLP-encoded."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+
+    class DroppingExporter(SpanExporter):
+        def export(self, spans: Sequence[Any]) -> SpanExportResult:
+            return SpanExportResult.SUCCESS
+
+    alone = TracerProvider()
+    batched = TracerProvider()
+    batched.add_span_processor(BatchSpanProcessor(DroppingExporter()))
+    encoded = install_tracing(globally=False)
+    costs = {
+        "span_alone_us": span_cost(alone),
+        "span_batched_us": span_cost(batched),
+        "span_encoded_us": span_cost(encoded),
+    }
+    for provider in (alone, batched, encoded):
+        provider.shutdown()
+    return costs
+
+
 def span_cost(provider: Any) -> float:
-    """CPU microseconds per server-like span: start, six attributes, end (then batched)."""
+    """CPU microseconds per server-like span: start, five attributes, status, end."""
     from opentelemetry.trace import SpanKind
 
     tracer = provider.get_tracer("bench")
@@ -131,8 +159,8 @@ def child(setting: str) -> None:
             rounds[name].append(asyncio.run(drive(app, REQUESTS)))
     result: dict[str, Any] = {"rounds": rounds}
     if provider is not None:
-        result["span_us"] = [span_cost(provider) for _ in range(3)]
         provider.shutdown()
+        result["spans"] = [span_costs() for _ in range(3)]
     print(json.dumps(result))
 
 
@@ -149,8 +177,9 @@ def run_children() -> dict[str, dict[str, list[float]]]:
             result = json.loads(output.strip().splitlines()[-1])
             for name, values in result["rounds"].items():
                 collected[setting].setdefault(name, []).extend(values)
-            if "span_us" in result:
-                collected[setting].setdefault("span_us", []).extend(result["span_us"])
+            for costs in result.get("spans", ()):
+                for name, value in costs.items():
+                    collected[setting].setdefault(name, []).append(value)
     return collected
 
 
@@ -169,16 +198,19 @@ def main() -> None:
     for setting, figures in (("off", off), ("on", on)):
         bare = figures["bare FastAPI"]
         for name, value in figures.items():
-            if name != "span_us":
+            if not name.startswith("span_"):
                 print(f"| tracing {setting} | {name} | {value:,.0f} | {value / bare:.2f}x |")
     cost_us = (1 / on["aurora"] - 1 / off["aurora"]) * 1e6
     print(
         f"\naurora traced vs untraced: {on['aurora'] / off['aurora']:.2f}x "
         f"({cost_us:.1f} us more CPU per request, one server span)"
     )
+    alone, batched, encoded = (on[f"span_{k}_us"] for k in ("alone", "batched", "encoded"))
     print(
-        f"one server-like span (start, attributes, end, batch, OTLP encode): {on['span_us']:.1f} us"
+        f"one server-like span: {alone:.1f} us alone, {batched:.1f} us batched, "
+        f"{encoded:.1f} us batched and OTLP-encoded ({encoded - batched:.1f} us encoding)"
     )
+    print(f"load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":
