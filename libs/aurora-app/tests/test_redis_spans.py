@@ -17,7 +17,7 @@ from aurora.telemetry.testing import capture_spans
 
 
 @pytest.fixture()
-async def clean_keys(redis_url: str, key_prefix: str) -> AsyncIterator[None]:
+async def _clean_keys(redis_url: str, key_prefix: str) -> AsyncIterator[None]:
     yield
     client = redis.asyncio.Redis.from_url(redis_url)
     keys = [key async for key in client.scan_iter(match=f"{key_prefix}*")]
@@ -26,7 +26,7 @@ async def clean_keys(redis_url: str, key_prefix: str) -> AsyncIterator[None]:
     await client.aclose()
 
 
-@pytest.mark.usefixtures("clean_keys")
+@pytest.mark.usefixtures("_clean_keys")
 async def test_idempotency_commands_are_sanitized_spans(redis_url: str, key_prefix: str) -> None:
     store = RedisIdempotencyStore(redis_url, prefix=key_prefix)
     record = IdempotencyRecord(fingerprint="secret-fingerprint")
@@ -44,7 +44,7 @@ async def test_idempotency_commands_are_sanitized_spans(redis_url: str, key_pref
     assert "order-key" not in recorded and "secret-fingerprint" not in recorded
 
 
-@pytest.mark.usefixtures("clean_keys")
+@pytest.mark.usefixtures("_clean_keys")
 async def test_rate_limit_scripts_are_spans(redis_url: str, key_prefix: str) -> None:
     backend = RedisRateLimitBackend(redis_url, prefix=key_prefix)
     try:

@@ -18,12 +18,14 @@ pays one function call and one isinstance check.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 __all__ = ["trace_redis", "trace_storage"]
+
+_T = TypeVar("_T")
 
 
 @cache
@@ -60,7 +62,7 @@ def trace_redis(client: Any) -> Any:
     return client
 
 
-def trace_storage(storage: Any) -> Any:
+def trace_storage(storage: _T) -> _T:
     """A ``limits`` Redis storage with its redis-py client traced; returns it."""
     bridge = getattr(storage, "bridge", None)
     client = getattr(bridge, "storage", None)

@@ -20,7 +20,6 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
-
 class Addressed(Protocol):
     """A broker, as its error messages name it."""
 

@@ -9,6 +9,7 @@ handles itself) passes through.
 from __future__ import annotations
 
 import asyncio
+
 import nats.errors
 import nats.js.errors
 

@@ -79,5 +79,7 @@ def operation_span(
         attributes["messaging.batch.message_count"] = count
     if group is not None:
         attributes["messaging.consumer.group.name"] = group
-    span = _tracer().start_span(f"{operation} {stream}", kind=SpanKind.CLIENT, attributes=attributes)
+    span = _tracer().start_span(
+        f"{operation} {stream}", kind=SpanKind.CLIENT, attributes=attributes
+    )
     return _Operation(span)
