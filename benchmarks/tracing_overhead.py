@@ -7,8 +7,10 @@ in a child process of its own: ``off`` (no provider: the instrumentation takes
 its no-op path) and ``on`` (aurora-telemetry's SDK provider, ``always_on``, its
 batch processor feeding an exporter that encodes every batch to OTLP protobuf and
 drops the bytes, so span creation, batching and serialization are measured but
-the network is not). The children alternate (off, on, off, on), and inside each
-the apps alternate round by round; figures are medians over all rounds.
+the network is not), and ``sampled`` (the same with ``parentbased_traceidratio`` at
+5%, as production would run it). The children alternate (off, on, sampled, off,
+on, sampled), and inside each the apps alternate round by round; figures are
+medians over all rounds.
 
 Each app is called in process with a minimal fake receive/send (see
 ``app_overhead.py``), measured in requests per second of CPU time. Apps:
@@ -45,6 +47,7 @@ REQUESTS = 5_000
 ROUNDS = 5
 CHILDREN_PER_SETTING = 2
 SPANS = 20_000
+SETTINGS = ("off", "on", "sampled")
 
 
 def bare_app(*, native_telemetry: bool = False) -> Any:
@@ -84,7 +87,7 @@ def aurora_app() -> Any:
     return service.app
 
 
-def install_tracing(*, globally: bool = True) -> Any:
+def install_tracing(*, globally: bool = True, sampled: bool = False) -> Any:
     from opentelemetry import trace
     from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
     from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
@@ -96,7 +99,13 @@ def install_tracing(*, globally: bool = True) -> Any:
             encode_spans(spans).SerializeToString()
             return SpanExportResult.SUCCESS
 
-    settings = TracingSettings(endpoint="http://unused", sampler="always_on")
+    settings = (
+        TracingSettings(
+            endpoint="http://unused", sampler="parentbased_traceidratio", sampler_arg=0.05
+        )
+        if sampled
+        else TracingSettings(endpoint="http://unused", sampler="always_on")
+    )
     provider = build_tracer_provider(settings, service="bench", exporter=EncodingExporter())
     if globally:
         trace.set_tracer_provider(provider)
@@ -148,7 +157,7 @@ def span_cost(provider: Any) -> float:
 
 
 def child(setting: str) -> None:
-    provider = install_tracing() if setting == "on" else None
+    provider = install_tracing(sampled=setting == "sampled") if setting != "off" else None
     apps: dict[str, Callable[[], Any]] = {"bare FastAPI": bare_app, "aurora": aurora_app}
     if setting == "on":
         apps["FastAPI native telemetry"] = lambda: bare_app(native_telemetry=True)
@@ -160,14 +169,15 @@ def child(setting: str) -> None:
     result: dict[str, Any] = {"rounds": rounds}
     if provider is not None:
         provider.shutdown()
+    if setting == "on":
         result["spans"] = [span_costs() for _ in range(3)]
     print(json.dumps(result))
 
 
 def run_children() -> dict[str, dict[str, list[float]]]:
-    collected: dict[str, dict[str, list[float]]] = {"off": {}, "on": {}}
+    collected: dict[str, dict[str, list[float]]] = {"off": {}, "on": {}, "sampled": {}}
     for _ in range(CHILDREN_PER_SETTING):
-        for setting in ("off", "on"):
+        for setting in SETTINGS:
             output = subprocess.run(
                 [sys.executable, __file__, "--child", setting],
                 check=True,
@@ -185,17 +195,17 @@ def run_children() -> dict[str, dict[str, list[float]]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--child", choices=["off", "on"])
+    parser.add_argument("--child", choices=SETTINGS)
     args = parser.parse_args()
     if args.child:
         child(args.child)
         return
     data = run_children()
     median = {s: {k: statistics.median(v) for k, v in d.items()} for s, d in data.items()}
-    off, on = median["off"], median["on"]
+    off, on, sampled = median["off"], median["on"], median["sampled"]
     print("| setting | app | req/s (CPU) | vs bare FastAPI |")
     print("|---|---|---|---|")
-    for setting, figures in (("off", off), ("on", on)):
+    for setting, figures in (("off", off), ("on", on), ("sampled 5%", sampled)):
         bare = figures["bare FastAPI"]
         for name, value in figures.items():
             if not name.startswith("span_"):
@@ -203,7 +213,8 @@ def main() -> None:
     cost_us = (1 / on["aurora"] - 1 / off["aurora"]) * 1e6
     print(
         f"\naurora traced vs untraced: {on['aurora'] / off['aurora']:.2f}x "
-        f"({cost_us:.1f} us more CPU per request, one server span)"
+        f"({cost_us:.1f} us more CPU per request, one server span); "
+        f"sampled at 5%: {sampled['aurora'] / off['aurora']:.2f}x"
     )
     alone, batched, encoded = (on[f"span_{k}_us"] for k in ("alone", "batched", "encoded"))
     print(
