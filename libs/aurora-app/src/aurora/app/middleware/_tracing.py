@@ -131,12 +131,12 @@ class ServerSpans:
             tracer = self._tracer = trace.get_tracer("aurora.app")
         headers = _wanted_headers(scope["headers"])
         parent = propagate.extract(headers) if "traceparent" in headers else None
-        span = tracer.start_span(
-            scope["method"],
-            context=parent,
-            kind=SpanKind.SERVER,
-            attributes=_attributes(scope, headers),
-        )
+        # Attributes only once the sampler kept the span: the samplers aurora-telemetry
+        # installs (OTEL_TRACES_SAMPLER's built-in ones) never read them, and most
+        # requests of a sampled service are dropped.
+        span = tracer.start_span(scope["method"], context=parent, kind=SpanKind.SERVER)
+        if span.is_recording():
+            span.set_attributes(_attributes(scope, headers))
         return _ServerSpan(span, scope)
 
 

@@ -21,9 +21,12 @@ How Redis Streams semantics map onto JetStream:
 A publish counts only once JetStream has answered with its PubAck: ``publish``
 returns only then, so the outbox relay deletes rows only for stored events.
 Every connection, timeout or no-responders error is translated at this boundary
-into ``BrokerUnavailableError`` (``_errors``). Group operations live in ``_groups``,
-range reads in ``_ranges``, message parsing in ``_messages``, and each publish,
-fetch and settlement is a span (``_spans``).
+into ``BrokerUnavailableError`` (``_errors``). The class holds the connection,
+the subscriptions and the messages in flight, and maps each protocol method onto
+them; the rest lives by concern beside it: group operations (``_groups``), range
+reads (``_ranges``), trimming (``_trim``), stream and server state (``_info``),
+message parsing (``_messages``), positions (``_positions``), and the span around
+each publish, fetch and settlement (``_spans``).
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from aurora.events._broker import (
     dead_letter_stream,
 )
 from aurora.events._errors import GroupLostError
+from aurora.events._nats import _info
 from aurora.events._nats._errors import translated
 from aurora.events._nats._groups import create_consumer, describe_group, durable_name, reposition
 from aurora.events._nats._messages import header_value, sequence_and_count
@@ -449,37 +453,14 @@ class NatsBroker:
     async def stream_info(self, stream: str) -> StreamInfo:
         """Messages held against ``maxlen``, and the first and last sequences."""
         js = await self.jetstream()
-        try:
-            state = (await js.stream_info(self.stream_name(stream))).state
-        except nats.js.errors.NotFoundError:
-            return StreamInfo(stream, 0, "0", self._maxlen, exists=False)
-        first = str(state.first_seq) if state.messages else None
-        return StreamInfo(stream, state.messages, str(state.last_seq), self._maxlen, first_id=first)
+        return await _info.stream_info(js, self.stream_name(stream), stream, self._maxlen)
 
     @translated
     async def persistence(self) -> Persistence:
-        """File storage is durable across restarts; the incarnation is the server's id.
-
-        nats-server writes each message to its block file before the PubAck (a killed
-        process loses nothing) and fsyncs on ``sync_interval`` (2 minutes by default):
-        a machine crash can lose the last moments unless ``sync: always`` is set.
-        """
+        """File storage, durable across restarts (see ``_info.persistence``)."""
         js = await self.jetstream()
-        account = await js.account_info()
-        client = self._client
-        # nats-py keeps the INFO the server sent; its server_id changes on every start.
-        info: dict[str, Any] = dict(client._server_info) if client is not None else {}
-        problems = () if self._replicas >= 1 and account.limits is not None else ("no JetStream",)
-        return Persistence(
-            durable=not problems,
-            required=self._require_durable,
-            problems=problems,
-            details={
-                "storage": "file",
-                "replicas": str(self._replicas),
-                "server_version": str(info.get("version", "")),
-            },
-            incarnation=str(info.get("server_id", "")),
+        return await _info.persistence(
+            js, self._client, replicas=self._replicas, required=self._require_durable
         )
 
     # -- inspection -------------------------------------------------------------------------
