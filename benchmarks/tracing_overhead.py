@@ -7,8 +7,10 @@ in a child process of its own: ``off`` (no provider: the instrumentation takes
 its no-op path) and ``on`` (aurora-telemetry's SDK provider, ``always_on``, its
 batch processor feeding an exporter that encodes every batch to OTLP protobuf and
 drops the bytes, so span creation, batching and serialization are measured but
-the network is not). The children alternate (off, on, off, on), and inside each
-the apps alternate round by round; figures are medians over all rounds.
+the network is not), and ``sampled`` (the same with ``parentbased_traceidratio`` at
+5%, as production would run it). The children alternate (off, on, sampled, off,
+on, sampled), and inside each the apps alternate round by round; figures are
+medians over all rounds.
 
 Each app is called in process with a minimal fake receive/send (see
 ``app_overhead.py``), measured in requests per second of CPU time. Apps:
@@ -18,8 +20,12 @@ Each app is called in process with a minimal fake receive/send (see
   JWT configured, JSON request log to /dev/null, metrics, security headers);
 * with tracing on, also bare FastAPI with its native telemetry (a reference).
 
-The per-span figure times start + attributes + end of a server-like span in a
-loop with the same provider, in microseconds of CPU time.
+The per-span figures time start + attributes + end of a server-like span in a
+loop, in microseconds of CPU time (the export thread's included), three ways:
+with no span processor (the SDK's span alone), with a batch processor whose
+exporter drops the spans (plus queueing and the export thread's wake-ups), and
+with the exporter that encodes to OTLP protobuf (plus the encoding). The
+difference between the last two is what the OTLP encoder costs per span.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ REQUESTS = 5_000
 ROUNDS = 5
 CHILDREN_PER_SETTING = 2
 SPANS = 20_000
+SETTINGS = ("off", "on", "sampled")
 
 
 def bare_app(*, native_telemetry: bool = False) -> Any:
@@ -80,7 +87,7 @@ def aurora_app() -> Any:
     return service.app
 
 
-def install_tracing() -> Any:
+def install_tracing(*, globally: bool = True, sampled: bool = False) -> Any:
     from opentelemetry import trace
     from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
     from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
@@ -92,14 +99,44 @@ def install_tracing() -> Any:
             encode_spans(spans).SerializeToString()
             return SpanExportResult.SUCCESS
 
-    settings = TracingSettings(endpoint="http://unused", sampler="always_on")
+    settings = (
+        TracingSettings(
+            endpoint="http://unused", sampler="parentbased_traceidratio", sampler_arg=0.05
+        )
+        if sampled
+        else TracingSettings(endpoint="http://unused", sampler="always_on")
+    )
     provider = build_tracer_provider(settings, service="bench", exporter=EncodingExporter())
-    trace.set_tracer_provider(provider)
+    if globally:
+        trace.set_tracer_provider(provider)
     return provider
 
 
+def span_costs() -> dict[str, float]:
+    """CPU microseconds per server-like span: alone, batched, batched and OTLP-encoded."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+
+    class DroppingExporter(SpanExporter):
+        def export(self, spans: Sequence[Any]) -> SpanExportResult:
+            return SpanExportResult.SUCCESS
+
+    alone = TracerProvider()
+    batched = TracerProvider()
+    batched.add_span_processor(BatchSpanProcessor(DroppingExporter()))
+    encoded = install_tracing(globally=False)
+    costs = {
+        "span_alone_us": span_cost(alone),
+        "span_batched_us": span_cost(batched),
+        "span_encoded_us": span_cost(encoded),
+    }
+    for provider in (alone, batched, encoded):
+        provider.shutdown()
+    return costs
+
+
 def span_cost(provider: Any) -> float:
-    """CPU microseconds per server-like span: start, six attributes, end (then batched)."""
+    """CPU microseconds per server-like span: start, five attributes, status, end."""
     from opentelemetry.trace import SpanKind
 
     tracer = provider.get_tracer("bench")
@@ -120,7 +157,7 @@ def span_cost(provider: Any) -> float:
 
 
 def child(setting: str) -> None:
-    provider = install_tracing() if setting == "on" else None
+    provider = install_tracing(sampled=setting == "sampled") if setting != "off" else None
     apps: dict[str, Callable[[], Any]] = {"bare FastAPI": bare_app, "aurora": aurora_app}
     if setting == "on":
         apps["FastAPI native telemetry"] = lambda: bare_app(native_telemetry=True)
@@ -131,15 +168,16 @@ def child(setting: str) -> None:
             rounds[name].append(asyncio.run(drive(app, REQUESTS)))
     result: dict[str, Any] = {"rounds": rounds}
     if provider is not None:
-        result["span_us"] = [span_cost(provider) for _ in range(3)]
         provider.shutdown()
+    if setting == "on":
+        result["spans"] = [span_costs() for _ in range(3)]
     print(json.dumps(result))
 
 
 def run_children() -> dict[str, dict[str, list[float]]]:
-    collected: dict[str, dict[str, list[float]]] = {"off": {}, "on": {}}
+    collected: dict[str, dict[str, list[float]]] = {"off": {}, "on": {}, "sampled": {}}
     for _ in range(CHILDREN_PER_SETTING):
-        for setting in ("off", "on"):
+        for setting in SETTINGS:
             output = subprocess.run(
                 [sys.executable, __file__, "--child", setting],
                 check=True,
@@ -149,36 +187,41 @@ def run_children() -> dict[str, dict[str, list[float]]]:
             result = json.loads(output.strip().splitlines()[-1])
             for name, values in result["rounds"].items():
                 collected[setting].setdefault(name, []).extend(values)
-            if "span_us" in result:
-                collected[setting].setdefault("span_us", []).extend(result["span_us"])
+            for costs in result.get("spans", ()):
+                for name, value in costs.items():
+                    collected[setting].setdefault(name, []).append(value)
     return collected
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--child", choices=["off", "on"])
+    parser.add_argument("--child", choices=SETTINGS)
     args = parser.parse_args()
     if args.child:
         child(args.child)
         return
     data = run_children()
     median = {s: {k: statistics.median(v) for k, v in d.items()} for s, d in data.items()}
-    off, on = median["off"], median["on"]
+    off, on, sampled = median["off"], median["on"], median["sampled"]
     print("| setting | app | req/s (CPU) | vs bare FastAPI |")
     print("|---|---|---|---|")
-    for setting, figures in (("off", off), ("on", on)):
+    for setting, figures in (("off", off), ("on", on), ("sampled 5%", sampled)):
         bare = figures["bare FastAPI"]
         for name, value in figures.items():
-            if name != "span_us":
+            if not name.startswith("span_"):
                 print(f"| tracing {setting} | {name} | {value:,.0f} | {value / bare:.2f}x |")
     cost_us = (1 / on["aurora"] - 1 / off["aurora"]) * 1e6
     print(
         f"\naurora traced vs untraced: {on['aurora'] / off['aurora']:.2f}x "
-        f"({cost_us:.1f} us more CPU per request, one server span)"
+        f"({cost_us:.1f} us more CPU per request, one server span); "
+        f"sampled at 5%: {sampled['aurora'] / off['aurora']:.2f}x"
     )
+    alone, batched, encoded = (on[f"span_{k}_us"] for k in ("alone", "batched", "encoded"))
     print(
-        f"one server-like span (start, attributes, end, batch, OTLP encode): {on['span_us']:.1f} us"
+        f"one server-like span: {alone:.1f} us alone, {batched:.1f} us batched, "
+        f"{encoded:.1f} us batched and OTLP-encoded ({encoded - batched:.1f} us encoding)"
     )
+    print(f"load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -213,3 +213,47 @@ def eventually(
                 f"{what} did not happen in {WAIT_TIMEOUT}s; last: {result!r}\n{platform.logs()}"
             )
         time.sleep(0.05)
+
+
+def catalog_entry(platform: Platform, subject_id: str) -> dict[str, Any] | None:
+    """catalog-service's entry for ``subject_id``, if its projection has one yet."""
+    items = httpx.get(f"{platform.catalog.url}/api/v1/catalog").json()["items"]
+    return next((item for item in items if item["subject_id"] == subject_id), None)
+
+
+def created_subject_reaches_the_catalog(
+    platform: Platform, body: dict[str, str], request_id: str
+) -> dict[str, Any]:
+    """POST ``body`` to subject-service; wait for catalog-service's version 1 of it.
+
+    The request id must cross over too: catalog-service logs it while projecting.
+    """
+    created = httpx.post(
+        f"{platform.subjects.url}/api/v1/subjects",
+        json=body,
+        headers={**platform.tokens.headers("subjects:write"), "X-Request-ID": request_id},
+    )
+    assert created.status_code == 201, created.text
+    subject: dict[str, Any] = created.json()
+    entry = eventually(
+        lambda: catalog_entry(platform, subject["id"]), bool, "the created event", platform
+    )
+    assert entry is not None and (entry["code"], entry["subject_version"]) == (body["code"], 1)
+    assert request_id in platform.catalog.output()
+    return subject
+
+
+def rename_reaches_the_catalog(platform: Platform, subject_id: str, name: str) -> None:
+    """PATCH the subject's name on subject-service; wait for version 2 in the catalog."""
+    patched = httpx.patch(
+        f"{platform.subjects.url}/api/v1/subjects/{subject_id}",
+        json={"name": name},
+        headers=platform.tokens.headers("subjects:write"),
+    )
+    assert patched.status_code == 200, patched.text
+    eventually(
+        lambda: catalog_entry(platform, subject_id),
+        lambda found: found is not None and found["subject_version"] == 2,
+        "the updated event",
+        platform,
+    )

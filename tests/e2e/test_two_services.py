@@ -15,15 +15,16 @@ skipped locally when unreachable and fail the run under ``CI``.
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from e2e.platform_processes import (
     Platform,
     ServiceProcess,
+    created_subject_reaches_the_catalog,
     eventually,
     redis_stream_prefix,
+    rename_reaches_the_catalog,
     running_platform,
     service_databases,
 )
@@ -66,43 +67,19 @@ def health_of(service: ServiceProcess) -> Callable[[], str]:
     return probe
 
 
-def catalog_entry(platform: Platform, subject_id: str) -> dict[str, Any] | None:
-    items = httpx.get(f"{platform.catalog.url}/api/v1/catalog").json()["items"]
-    return next((item for item in items if item["subject_id"] == subject_id), None)
-
-
 def test_a_subject_reaches_the_catalog_and_survives_an_outage(platform: Platform) -> None:
-    writer = platform.tokens.headers("subjects:write")
     subjects_url = f"{platform.subjects.url}/api/v1/subjects"
     enriched_url = f"{platform.catalog.url}/api/v1/catalog/subjects"
 
     # 1. A JWT-protected write on subject-service; without the token it is refused.
     body = {"code": "E2E-101", "name": "End to End", "description": "Across two services"}
     assert httpx.post(subjects_url, json=body).status_code == 401
-    created = httpx.post(
-        subjects_url, json=body, headers={**writer, "X-Request-ID": "e2e-create-1"}
-    )
-    assert created.status_code == 201, created.text
-    subject = created.json()
-
-    # 2. Its event travels outbox -> relay -> Redis Streams -> consumer -> inbox -> table.
-    entry = eventually(
-        lambda: catalog_entry(platform, subject["id"]), bool, "the created event", platform
-    )
-    assert entry is not None and (entry["code"], entry["subject_version"]) == ("E2E-101", 1)
-    assert "e2e-create-1" in platform.catalog.output()  # the correlation id crossed over
+    # 2. Its event travels outbox -> relay -> Redis Streams -> consumer -> inbox -> table,
+    # and the correlation id crosses over.
+    subject = created_subject_reaches_the_catalog(platform, body, "e2e-create-1")
 
     # 3. An update follows the same way.
-    patched = httpx.patch(
-        f"{subjects_url}/{subject['id']}", json={"name": "End to End II"}, headers=writer
-    )
-    assert patched.status_code == 200, patched.text
-    eventually(
-        lambda: catalog_entry(platform, subject["id"]),
-        lambda found: found is not None and found["subject_version"] == 2,
-        "the updated event",
-        platform,
-    )
+    rename_reaches_the_catalog(platform, subject["id"], "End to End II")
 
     # 4. catalog-service calls subject-service over HTTP: both in step; a 404 stays a 404.
     enriched = httpx.get(f"{enriched_url}/{subject['id']}")

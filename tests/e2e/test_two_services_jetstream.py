@@ -12,12 +12,17 @@ import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from e2e.platform_processes import Platform, eventually, running_platform, service_databases
+from e2e.platform_processes import (
+    Platform,
+    created_subject_reaches_the_catalog,
+    rename_reaches_the_catalog,
+    running_platform,
+    service_databases,
+)
 
 from aurora.events import NatsBroker
 from aurora.testing.databases import unique_name
@@ -61,35 +66,10 @@ async def _delete_streams(url: str, prefix: str) -> None:
         await broker.close()
 
 
-def catalog_entry(platform: Platform, subject_id: str) -> dict[str, Any] | None:
-    items = httpx.get(f"{platform.catalog.url}/api/v1/catalog").json()["items"]
-    return next((item for item in items if item["subject_id"] == subject_id), None)
-
-
 def test_subject_events_reach_the_catalog_over_jetstream(platform: Platform) -> None:
-    writer = platform.tokens.headers("subjects:write")
-    subjects_url = f"{platform.subjects.url}/api/v1/subjects"
     body = {"code": "JS-101", "name": "JetStream", "description": "Across two services"}
-    created = httpx.post(subjects_url, json=body, headers={**writer, "X-Request-ID": "js-1"})
-    assert created.status_code == 201, created.text
-    subject = created.json()
-
-    entry = eventually(
-        lambda: catalog_entry(platform, subject["id"]), bool, "the created event", platform
-    )
-    assert entry is not None and (entry["code"], entry["subject_version"]) == ("JS-101", 1)
-    assert "js-1" in platform.catalog.output()  # the correlation id crossed over
-
-    patched = httpx.patch(
-        f"{subjects_url}/{subject['id']}", json={"name": "JetStream II"}, headers=writer
-    )
-    assert patched.status_code == 200, patched.text
-    eventually(
-        lambda: catalog_entry(platform, subject["id"]),
-        lambda found: found is not None and found["subject_version"] == 2,
-        "the updated event",
-        platform,
-    )
+    subject = created_subject_reaches_the_catalog(platform, body, "js-1")
+    rename_reaches_the_catalog(platform, subject["id"], "JetStream II")
     health = httpx.get(f"{platform.catalog.url}/health").json()
     assert health["status"] == "pass", health
 

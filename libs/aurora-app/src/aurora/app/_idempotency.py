@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from aurora.app._redis_spans import trace_redis
 from aurora.errors import require_extra
 
 __all__ = [
@@ -158,8 +159,10 @@ class RedisIdempotencyStore:
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
-            client = self._clients[loop] = Redis.from_url(
-                self._url, socket_timeout=self._timeout, socket_connect_timeout=self._timeout
+            client = self._clients[loop] = trace_redis(
+                Redis.from_url(
+                    self._url, socket_timeout=self._timeout, socket_connect_timeout=self._timeout
+                )
             )
         return client
 

@@ -28,6 +28,7 @@ from limits.aio.strategies import (
     SlidingWindowCounterRateLimiter,
 )
 
+from aurora.app._redis_spans import trace_storage
 from aurora.errors import ServiceUnavailableError, require_extra
 
 __all__ = [
@@ -266,10 +267,11 @@ class RedisRateLimitBackend(_LimitsBackend):
             # the failure policy answers at once instead.
             "retry": Retry(NoBackoff(), 0),
         }
-        return kind(
+        storage = kind(
             self._url,
             wrap_exceptions=True,
             implementation="redispy",
             key_prefix=self._prefix,
             **options,
         )
+        return trace_storage(storage)

@@ -11,11 +11,28 @@ are reclaimed after the visibility timeout.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from aurora.events._broker import Delivery
 
-__all__ = ["first_batch"]
+__all__ = ["first_batch", "read_each"]
+
+ReadOne = Callable[[str, int, float], Awaitable[list[Delivery]]]
+"""Reads up to ``count`` deliveries of one stream, waiting up to ``block`` seconds."""
+
+
+async def read_each(
+    streams: Sequence[str], read: ReadOne, *, count: int, block: float
+) -> list[Delivery]:
+    """One read per stream: first each without waiting, then waiting on all at once."""
+    found: list[Delivery] = []
+    for stream in streams:
+        found += await read(stream, count - len(found), 0.0)
+        if len(found) >= count:
+            return found
+    if found or block <= 0:
+        return found
+    return await first_batch([read(stream, count, block) for stream in streams])
 
 
 async def first_batch(reads: Sequence[Awaitable[list[Delivery]]]) -> list[Delivery]:

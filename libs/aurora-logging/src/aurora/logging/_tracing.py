@@ -18,12 +18,25 @@ from structlog.typing import EventDict, WrappedLogger
 __all__ = ["add_trace_ids", "stamp_trace_ids"]
 
 
+# The last span's ids as text: a request's lines mostly come from one span.
+_last: tuple[int, int, str, str] = (0, 0, "", "")
+
+
 def stamp_trace_ids(fields: MutableMapping[str, Any]) -> None:
     """Add the current sampled span's ids to ``fields``, unless it has its own."""
+    global _last
     context = trace.get_current_span().get_span_context()
     if context.trace_flags.sampled and "trace_id" not in fields:
-        fields["trace_id"] = format(context.trace_id, "032x")
-        fields["span_id"] = format(context.span_id, "016x")
+        last = _last  # one read: another thread may replace it meanwhile
+        if last[0] != context.trace_id or last[1] != context.span_id:
+            last = _last = (
+                context.trace_id,
+                context.span_id,
+                format(context.trace_id, "032x"),
+                format(context.span_id, "016x"),
+            )
+        fields["trace_id"] = last[2]
+        fields["span_id"] = last[3]
 
 
 def add_trace_ids(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> EventDict:

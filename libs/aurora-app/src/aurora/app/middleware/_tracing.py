@@ -61,6 +61,7 @@ class _NoSpan:
 
 
 _NO_SPAN = _NoSpan()
+_SPAN_HEADERS = frozenset({b"traceparent", b"tracestate", b"baggage", b"user-agent"})
 
 
 class _ServerSpan:
@@ -100,16 +101,17 @@ class _ServerSpan:
     def _describe(self, span: Span, exc: BaseException | None) -> None:
         scope, status = self._scope, self._status
         route = route_template(scope, self._root_path)
-        method = scope["method"]
-        span.set_attribute("http.response.status_code", status)
+        # One set_attributes call: the SDK takes its lock and checks its limits per call.
+        attributes: dict[str, Any] = {"http.response.status_code": status}
         if route != UNMATCHED:
-            span.set_attribute("http.route", route)
-            span.update_name(f"{method} {route}")
+            attributes["http.route"] = route
+            span.update_name(f"{scope['method']} {route}")
         if exc is not None:
             span.record_exception(exc)
         if status >= 500 or exc is not None:
-            span.set_attribute("error.type", type(exc).__qualname__ if exc else str(status))
+            attributes["error.type"] = type(exc).__qualname__ if exc else str(status)
             span.set_status(Status(StatusCode.ERROR))
+        span.set_attributes(attributes)
 
 
 class ServerSpans:
@@ -124,20 +126,31 @@ class ServerSpans:
         """A context manager around the request; :meth:`finish` it with the status."""
         if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
             return _NO_SPAN
-        headers = {
-            name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
-        }
+        tracer = self._tracer
+        if isinstance(tracer, trace.ProxyTracer):  # made before the SDK: skip the proxy
+            tracer = self._tracer = trace.get_tracer("aurora.app")
+        headers = _wanted_headers(scope["headers"])
         parent = propagate.extract(headers) if "traceparent" in headers else None
-        span = self._tracer.start_span(
-            scope["method"],
-            context=parent,
-            kind=SpanKind.SERVER,
-            attributes=_attributes(scope, headers),
-        )
+        # Attributes only once the sampler kept the span: the samplers aurora-telemetry
+        # installs (OTEL_TRACES_SAMPLER's built-in ones) never read them, and most
+        # requests of a sampled service are dropped.
+        span = tracer.start_span(scope["method"], context=parent, kind=SpanKind.SERVER)
+        if span.is_recording():
+            span.set_attributes(_attributes(scope, headers))
         return _ServerSpan(span, scope)
 
 
+def _wanted_headers(raw: Any) -> dict[str, str]:
+    """The few headers a server span reads, decoded; the others are left alone."""
+    return {
+        name.decode("latin-1"): value.decode("latin-1")
+        for name, value in raw
+        if name in _SPAN_HEADERS
+    }
+
+
 def _attributes(scope: Scope, headers: dict[str, str]) -> dict[str, Any]:
+    """The request's attributes at the start (``client.port`` is opt-in: left out)."""
     attributes: dict[str, Any] = {
         "http.request.method": scope["method"],
         "url.path": scope["path"],
@@ -147,7 +160,6 @@ def _attributes(scope: Scope, headers: dict[str, str]) -> dict[str, Any]:
     client = scope.get("client")
     if client:
         attributes["client.address"] = client[0]
-        attributes["client.port"] = client[1]
     server = scope.get("server")
     if server:
         attributes["server.address"] = server[0]

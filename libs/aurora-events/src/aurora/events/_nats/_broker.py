@@ -21,26 +21,28 @@ How Redis Streams semantics map onto JetStream:
 A publish counts only once JetStream has answered with its PubAck: ``publish``
 returns only then, so the outbox relay deletes rows only for stored events.
 Every connection, timeout or no-responders error is translated at this boundary
-into ``BrokerUnavailableError``.
+into ``BrokerUnavailableError`` (``_errors``). The class holds the connection,
+the subscriptions and the messages in flight, and maps each protocol method onto
+them; the rest lives by concern beside it: group operations (``_groups``), range
+reads (``_ranges``), trimming (``_trim``), stream and server state (``_info``),
+message parsing (``_messages``), positions (``_positions``), and the span around
+each publish, fetch and settlement (``_spans``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import functools
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Concatenate, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import nats
-import nats.errors
 import nats.js.errors
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
+from nats.js.api import StorageType, StreamConfig
 
 from aurora.events._broker import (
     Delivery,
@@ -51,22 +53,16 @@ from aurora.events._broker import (
     StreamInfo,
     dead_letter_stream,
 )
-from aurora.events._errors import BrokerUnavailableError, GroupLostError
-from aurora.events._nats._messages import (
-    NatsGroupInfo,
-    end_sequence,
-    entry,
-    header_value,
-    sequence_and_count,
-)
-from aurora.events._nats._positions import (
-    Position,
-    event_type_of,
-    parse_position,
-    stream_name,
-    subject_base,
-)
-from aurora.events._waiting import first_batch
+from aurora.events._errors import GroupLostError
+from aurora.events._nats import _info
+from aurora.events._nats._errors import translated
+from aurora.events._nats._groups import create_consumer, describe_group, durable_name, reposition
+from aurora.events._nats._messages import header_value, sequence_and_count
+from aurora.events._nats._positions import event_type_of, parse_position, stream_name, subject_base
+from aurora.events._nats._ranges import read_range
+from aurora.events._nats._spans import operation_span
+from aurora.events._nats._trim import purge_acknowledged
+from aurora.events._waiting import read_each
 from aurora.logging import get_logger
 
 if TYPE_CHECKING:
@@ -75,41 +71,9 @@ if TYPE_CHECKING:
 
 __all__ = ["NatsBroker"]
 
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
 DEFAULT_MAXLEN = 1_000_000
-_UNAVAILABLE = (
-    nats.errors.ConnectionClosedError,
-    nats.errors.ConnectionReconnectingError,
-    nats.errors.NoRespondersError,
-    nats.errors.NoServersError,
-    nats.errors.OutboundBufferLimitError,
-    nats.errors.StaleConnectionError,
-    nats.errors.TimeoutError,
-    nats.js.errors.NoStreamResponseError,
-    nats.js.errors.ServiceUnavailableError,
-    asyncio.TimeoutError,
-    OSError,
-)
-_RANGE_BATCH = 256
 _NO_WAIT_FLOOR = 0.05
 _DUPLICATE_WINDOW = 120.0
-
-
-def _translated(
-    fn: Callable[Concatenate[NatsBroker, _P], Coroutine[Any, Any, _R]],
-) -> Callable[Concatenate[NatsBroker, _P], Coroutine[Any, Any, _R]]:
-    @functools.wraps(fn)
-    async def wrapper(self: NatsBroker, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        try:
-            return await fn(self, *args, **kwargs)
-        except _UNAVAILABLE as exc:
-            raise BrokerUnavailableError(
-                f"NATS JetStream at {self.address} is unavailable: {exc!r}",
-                context={"broker": self.address},
-            ) from exc
-
-    return wrapper
 
 
 class NatsBroker:
@@ -252,7 +216,7 @@ class NatsBroker:
 
     # -- publishing ---------------------------------------------------------------------
 
-    @_translated
+    @translated
     async def publish(self, messages: Sequence[OutgoingMessage]) -> list[str]:
         """Publish pipelined, then wait for every PubAck; returns the stream sequences.
 
@@ -277,11 +241,13 @@ class NatsBroker:
     async def _publish_all(
         self, js: JetStreamContext, messages: Sequence[OutgoingMessage]
     ) -> list[Any]:
-        futures = [
-            await js.publish_async(self.subject(stream, event_type), body)
-            for stream, event_type, body in messages
-        ]
-        return list(await asyncio.wait_for(asyncio.gather(*futures), self._publish_timeout))
+        streams = {self.stream_name(message.stream) for message in messages}
+        with operation_span("publish", ",".join(sorted(streams)), count=len(messages)):
+            futures = [
+                await js.publish_async(self.subject(stream, event_type), body)
+                for stream, event_type, body in messages
+            ]
+            return list(await asyncio.wait_for(asyncio.gather(*futures), self._publish_timeout))
 
     async def _trim_when_due(self, js: JetStreamContext, stream: str) -> None:
         now = time.monotonic()
@@ -290,29 +256,15 @@ class NatsBroker:
         self._trimmed_at[stream] = now
         await self._trim(js, stream)
 
-    @_translated
+    @translated
     async def trim(self, stream: str) -> int:
         """Purge what every consumer acknowledged, down to ``maxlen``; returns how many went."""
         return await self._trim(await self.jetstream(), stream)
 
     async def _trim(self, js: JetStreamContext, stream: str) -> int:
-        name = self.stream_name(stream)
-        state = (await js.stream_info(name)).state
-        if self._maxlen is None or state.messages <= self._maxlen:
-            return 0
-        floors = [
-            (info.ack_floor.stream_seq if info.ack_floor is not None else 0)
-            for info in await js.consumers_info(name)
-            if info.config.durable_name  # range readers are not groups
-        ]
-        keep_from = min([*floors, state.last_seq]) + 1  # never past the slowest group
-        keep_from = min(keep_from, state.last_seq - self._maxlen + 1)
-        if keep_from <= state.first_seq:
-            return 0
-        await js.purge_stream(name, seq=keep_from)
-        return keep_from - state.first_seq
+        return await purge_acknowledged(js, self.stream_name(stream), self._maxlen)
 
-    @_translated
+    @translated
     async def dead_letter(self, delivery: Delivery, *, group: str, error: str) -> str:
         """Publish to ``<stream>:dlq`` (PubAck, deduplicated per message and group), then term.
 
@@ -331,41 +283,28 @@ class NatsBroker:
             "deliveries": str(delivery.deliveries),
             "failed_at": datetime.now(UTC).isoformat(),
         }
-        ack = await js.publish(
-            self.subject(dlq, delivery.event_type), delivery.body, headers=headers
-        )
+        with operation_span("publish", self.stream_name(dlq), count=1):
+            ack = await js.publish(
+                self.subject(dlq, delivery.event_type), delivery.body, headers=headers
+            )
         msg = self._inflight.get((delivery.stream, group), {}).pop(delivery.message_id, None)
         if msg is not None:
-            await msg.term()
+            with operation_span("term", self.stream_name(delivery.stream), count=1, group=group):
+                await msg.term()
         return str(ack.seq)
 
     # -- groups ---------------------------------------------------------------------------
 
-    def _durable(self, group: str) -> str:
-        return stream_name("", group)
-
-    @_translated
+    @translated
     async def ensure_group(self, stream: str, group: str, *, start_id: str = "0") -> None:
         """A durable pull consumer named after ``group`` (and the stream) unless they exist."""
         js = await self.jetstream()
         name = await self._ensure_stream(js, stream)
         try:
-            await js.consumer_info(name, self._durable(group))
+            await js.consumer_info(name, durable_name(group))
         except nats.js.errors.NotFoundError:
-            await self._create_consumer(js, name, group, parse_position(start_id, after=True))
-
-    async def _create_consumer(
-        self, js: JetStreamContext, name: str, group: str, start: Position
-    ) -> None:
-        config = ConsumerConfig(
-            durable_name=self._durable(group),
-            ack_policy=AckPolicy.EXPLICIT,
-            ack_wait=self.ack_wait,
-            max_deliver=-1,  # the consumer dead-letters at max_deliveries; nothing is dropped
-            max_ack_pending=-1,
-            **start.consumer_options(),
-        )
-        await js.add_consumer(name, config)
+            start = parse_position(start_id, after=True)
+            await create_consumer(js, name, group, start, ack_wait=self.ack_wait)
 
     async def _subscription(self, stream: str, group: str) -> JetStreamContext.PullSubscription:
         key = (stream, group)
@@ -373,7 +312,7 @@ class NatsBroker:
         if sub is None:
             js = await self.jetstream()
             name = await self._ensure_stream(js, stream)
-            sub = await js.pull_subscribe_bind(durable=self._durable(group), stream=name)
+            sub = await js.pull_subscribe_bind(durable=durable_name(group), stream=name)
             self._subs[key] = sub
         return sub
 
@@ -385,7 +324,7 @@ class NatsBroker:
 
     # -- consuming -------------------------------------------------------------------------
 
-    @_translated
+    @translated
     async def read(
         self, streams: Sequence[str], group: str, consumer: str, *, count: int, block: float
     ) -> list[Delivery]:
@@ -393,23 +332,22 @@ class NatsBroker:
 
         JetStream hands out redeliveries (messages past ``ack_wait``) here as well.
         """
-        found: list[Delivery] = []
-        for stream in streams:
-            found += await self._fetch(stream, group, count - len(found), wait=0.0)
-            if len(found) >= count:
-                return found
-        if found or block <= 0:
-            return found
-        return await first_batch([self._fetch(s, group, count, wait=block) for s in streams])
+
+        async def fetch(stream: str, wanted: int, wait: float) -> list[Delivery]:
+            return await self._fetch(stream, group, wanted, wait=wait)
+
+        return await read_each(streams, fetch, count=count, block=block)
 
     async def _fetch(self, stream: str, group: str, count: int, *, wait: float) -> list[Delivery]:
         if count <= 0:
             return []
         sub = await self._subscription(stream, group)
         try:
-            # fetch() first asks without waiting, so messages come back at once; the
-            # floor only bounds how long "nothing there" takes to hear.
-            msgs = await sub.fetch(count, timeout=max(wait, _NO_WAIT_FLOOR))
+            with operation_span("fetch", self.stream_name(stream), group=group) as span:
+                # fetch() first asks without waiting, so messages come back at once; the
+                # floor only bounds how long "nothing there" takes to hear.
+                msgs = await sub.fetch(count, timeout=max(wait, _NO_WAIT_FLOOR))
+                span.set_attribute("messaging.batch.message_count", len(msgs))
         except TimeoutError:  # nats-py raises its own subclass, or this one
             await self._check_group(stream, group)  # nothing came: is the consumer gone?
             return []
@@ -420,7 +358,7 @@ class NatsBroker:
     async def _check_group(self, stream: str, group: str) -> None:
         js = await self.jetstream()
         try:
-            await js.consumer_info(self.stream_name(stream), self._durable(group))
+            await js.consumer_info(self.stream_name(stream), durable_name(group))
         except nats.js.errors.NotFoundError as exc:
             await self._lost(stream, group, exc)
 
@@ -445,21 +383,23 @@ class NatsBroker:
             )
         return found
 
-    @_translated
+    @translated
     async def ack(self, stream: str, group: str, message_ids: Sequence[str]) -> int:
         """Ack each message this broker delivered, then one flush for the whole batch."""
         inflight = self._inflight.get((stream, group), {})
         acked = 0
-        for message_id in message_ids:
-            msg = inflight.pop(message_id, None)
-            if msg is not None:
-                await msg.ack()
-                acked += 1
-        if acked and self._client is not None:
-            await self._client.flush()
+        with operation_span("ack", self.stream_name(stream), group=group) as span:
+            for message_id in message_ids:
+                msg = inflight.pop(message_id, None)
+                if msg is not None:
+                    await msg.ack()
+                    acked += 1
+            if acked and self._client is not None:
+                await self._client.flush()
+            span.set_attribute("messaging.batch.message_count", acked)
         return acked
 
-    @_translated
+    @translated
     async def claim(
         self, stream: str, group: str, consumer: str, *, min_idle: float, count: int
     ) -> list[Delivery]:
@@ -470,7 +410,7 @@ class NatsBroker:
         """
         return await self._fetch(stream, group, count, wait=0.0)
 
-    @_translated
+    @translated
     async def release(
         self,
         stream: str,
@@ -486,153 +426,58 @@ class NatsBroker:
         ``min_idle`` is not needed: the server holds the message for ``delay`` itself.
         """
         inflight = self._inflight.get((stream, group), {})
-        for message_id in message_ids:
-            msg = inflight.pop(message_id, None)
-            if msg is not None:
-                await msg.nak(delay=delay if delay > 0 else None)
-        if self._client is not None:
-            await self._client.flush()
+        with operation_span("nak", self.stream_name(stream), count=len(message_ids), group=group):
+            for message_id in message_ids:
+                msg = inflight.pop(message_id, None)
+                if msg is not None:
+                    await msg.nak(delay=delay if delay > 0 else None)
+            if self._client is not None:
+                await self._client.flush()
 
-    @_translated
+    @translated
     async def set_group_position(self, stream: str, group: str, message_id: str) -> None:
         """Recreate the group's consumer to deliver everything after ``message_id``."""
         js = await self.jetstream()
         name = await self._ensure_stream(js, stream)
         await self._drop_subscription(stream, group)
-        with contextlib.suppress(nats.js.errors.NotFoundError):
-            await js.delete_consumer(name, self._durable(group))
-        await self._create_consumer(js, name, group, parse_position(message_id, after=True))
+        start = parse_position(message_id, after=True)
+        await reposition(js, name, group, start, ack_wait=self.ack_wait)
 
-    @_translated
+    @translated
     async def group_info(self, stream: str, group: str) -> GroupInfo:
-        """From consumer info: ``lag`` is ``num_pending``, ``pending`` is ``num_ack_pending``.
-
-        JetStream does not name the members of a pull consumer: ``consumers`` reports
-        the pull requests waiting now (``num_waiting``).
-        """
+        """Consumer info as ``GroupInfo`` (see ``_groups.describe_group``)."""
         js = await self.jetstream()
-        name = self.stream_name(stream)
-        try:
-            info = await js.consumer_info(name, self._durable(group))
-        except nats.js.errors.NotFoundError:
-            return GroupInfo(stream, group, 0, None, 0, "0", {"missing": True}, exists=False)
-        delivered = info.delivered.stream_seq if info.delivered is not None else 0
-        pending = info.num_ack_pending or 0
-        oldest, appended = None, None
-        if pending:
-            floor = info.ack_floor.stream_seq if info.ack_floor is not None else 0
-            oldest = str(floor + 1)
-            appended = await self._appended_at(js, name, floor + 1)
-        return NatsGroupInfo(
-            stream,
-            group,
-            pending,
-            info.num_pending or 0,
-            info.num_waiting or 0,
-            str(delivered or 0),
-            {"redelivered": info.num_redelivered or 0, "oldest_pending_time": appended},
-            oldest_pending_id=oldest,
-        )
+        return await describe_group(js, self.stream_name(stream), stream, group)
 
-    async def _appended_at(self, js: JetStreamContext, name: str, seq: int) -> datetime | None:
-        with contextlib.suppress(nats.js.errors.NotFoundError):
-            return (await js.get_msg(name, seq)).time
-        return None
-
-    @_translated
+    @translated
     async def stream_info(self, stream: str) -> StreamInfo:
         """Messages held against ``maxlen``, and the first and last sequences."""
         js = await self.jetstream()
-        try:
-            state = (await js.stream_info(self.stream_name(stream))).state
-        except nats.js.errors.NotFoundError:
-            return StreamInfo(stream, 0, "0", self._maxlen, exists=False)
-        first = str(state.first_seq) if state.messages else None
-        return StreamInfo(stream, state.messages, str(state.last_seq), self._maxlen, first_id=first)
+        return await _info.stream_info(js, self.stream_name(stream), stream, self._maxlen)
 
-    @_translated
+    @translated
     async def persistence(self) -> Persistence:
-        """File storage is durable across restarts; the incarnation is the server's id.
-
-        nats-server writes each message to its block file before the PubAck (a killed
-        process loses nothing) and fsyncs on ``sync_interval`` (2 minutes by default):
-        a machine crash can lose the last moments unless ``sync: always`` is set.
-        """
+        """File storage, durable across restarts (see ``_info.persistence``)."""
         js = await self.jetstream()
-        account = await js.account_info()
-        client = self._client
-        # nats-py keeps the INFO the server sent; its server_id changes on every start.
-        info: dict[str, Any] = dict(client._server_info) if client is not None else {}
-        problems = () if self._replicas >= 1 and account.limits is not None else ("no JetStream",)
-        return Persistence(
-            durable=not problems,
-            required=self._require_durable,
-            problems=problems,
-            details={
-                "storage": "file",
-                "replicas": str(self._replicas),
-                "server_version": str(info.get("version", "")),
-            },
-            incarnation=str(info.get("server_id", "")),
+        return await _info.persistence(
+            js, self._client, replicas=self._replicas, required=self._require_durable
         )
 
     # -- inspection -------------------------------------------------------------------------
 
-    @_translated
+    @translated
     async def range(
         self, stream: str, *, start: str = "-", end: str = "+", count: int | None = None
     ) -> list[StreamEntry]:
         """Entries from ``start`` to ``end`` (sequences or times), through an ephemeral consumer."""
         js = await self.jetstream()
-        name = self.stream_name(stream)
-        try:
-            state = (await js.stream_info(name)).state
-        except nats.js.errors.NotFoundError:
-            return []
-        last = end_sequence(end, state.last_seq)
-        if state.messages == 0 or (count is not None and count <= 0):
-            return []
-        entries: list[StreamEntry] = []
-        config = ConsumerConfig(
-            ack_policy=AckPolicy.NONE,
-            inactive_threshold=30.0,
-            mem_storage=True,
-            **parse_position(start, after=False).consumer_options(),
-        )
-        info = await js.add_consumer(name, config)
-        try:
-            sub = await js.pull_subscribe_bind(consumer=info.name, stream=name)
-            await self._read_range(sub, stream, entries, last=last, count=count)
-            await sub.unsubscribe()
-        finally:
-            await js.delete_consumer(name, info.name)
-        return entries
-
-    async def _read_range(
-        self,
-        sub: JetStreamContext.PullSubscription,
-        stream: str,
-        entries: list[StreamEntry],
-        *,
-        last: int,
-        count: int | None,
-    ) -> None:
         base = subject_base(self._prefix, stream)
-        while count is None or len(entries) < count:
-            want = _RANGE_BATCH if count is None else min(_RANGE_BATCH, count - len(entries))
-            try:
-                msgs = await sub.fetch(want, timeout=1.0)
-            except TimeoutError:
-                return
-            for msg in msgs:
-                seq = msg.metadata.sequence.stream
-                if seq > last or (count is not None and len(entries) >= count):
-                    return
-                entries.append(entry(stream, base, msg))
-                if seq == last:
-                    return
+        name = self.stream_name(stream)
+        return await read_range(
+            js, name, stream=stream, base=base, start=start, end=end, count=count
+        )
 
-    @_translated
+    @translated
     async def delete(self, stream: str, message_ids: Sequence[str]) -> int:
         """Delete messages by sequence; returns how many existed."""
         js = await self.jetstream()
@@ -645,7 +490,7 @@ class NatsBroker:
                 continue
         return deleted
 
-    @_translated
+    @translated
     async def ping(self) -> None:
         """JetStream account info: the server answers and JetStream is enabled."""
         js = await self.jetstream()

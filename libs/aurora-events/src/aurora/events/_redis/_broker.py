@@ -14,9 +14,8 @@ streams is one ``XREADGROUP`` per stream, since one command can't span slots.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Coroutine, Sequence
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from redis.asyncio import Redis, RedisCluster
@@ -36,8 +35,10 @@ from aurora.events._broker import (
 from aurora.events._errors import BrokerUnavailableError, GroupLostError
 from aurora.events._redis import _consumer, _info, _publisher
 from aurora.events._redis._publisher import text
+from aurora.events._redis._spans import trace_client
 from aurora.events._redis._trim import Trimmer
-from aurora.events._waiting import first_batch
+from aurora.events._translation import Addressed, translating
+from aurora.events._waiting import read_each
 
 if TYPE_CHECKING:
     from aurora.config import ServiceConfig
@@ -45,8 +46,6 @@ if TYPE_CHECKING:
 
 __all__ = ["RedisBroker"]
 
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
 DEFAULT_MAXLEN = 1_000_000
 _UNAVAILABLE = (
     RedisConnectionError,
@@ -58,26 +57,20 @@ _UNAVAILABLE = (
 )
 
 
-def _translated(
-    fn: Callable[Concatenate[RedisBroker, _P], Coroutine[Any, Any, _R]],
-) -> Callable[Concatenate[RedisBroker, _P], Coroutine[Any, Any, _R]]:
-    @functools.wraps(fn)
-    async def wrapper(self: RedisBroker, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        try:
-            return await fn(self, *args, **kwargs)
-        except _UNAVAILABLE as exc:
-            raise BrokerUnavailableError(
-                f"Redis at {self.address} is unavailable: {exc}", context={"broker": self.address}
-            ) from exc
-        except ResponseError as exc:
-            if not _is_nogroup(exc):
-                raise
-            raise GroupLostError(
-                f"Redis at {self.address} lost a consumer group: {exc}",
-                context={"broker": self.address},
-            ) from exc
+def _translate(broker: Addressed, exc: Exception) -> BaseException | None:
+    if isinstance(exc, _UNAVAILABLE):
+        return BrokerUnavailableError(
+            f"Redis at {broker.address} is unavailable: {exc}", context={"broker": broker.address}
+        )
+    if isinstance(exc, ResponseError) and _is_nogroup(exc):
+        return GroupLostError(
+            f"Redis at {broker.address} lost a consumer group: {exc}",
+            context={"broker": broker.address},
+        )
+    return None
 
-    return wrapper
+
+_translated = translating(_translate)
 
 
 class RedisBroker:
@@ -110,7 +103,8 @@ class RedisBroker:
         require_durable: bool = False,
         trim_interval: float = 1.0,
     ) -> None:
-        self._client: Any = client  # Redis and RedisCluster share the commands used here
+        # Redis and RedisCluster share the commands used here; each one is a span.
+        self._client: Any = trace_client(client)
         self._prefix = prefix
         self._maxlen = maxlen
         self._owns_client = owns_client
@@ -228,16 +222,11 @@ class RedisBroker:
         self, streams: Sequence[str], group: str, consumer: str, *, count: int, block: float
     ) -> list[Delivery]:
         """One read per stream (streams live in different slots): at once, then waiting."""
-        found: list[Delivery] = []
-        for stream in streams:
-            found += await self.read([stream], group, consumer, count=count - len(found), block=0)
-            if len(found) >= count:
-                return found
-        if found or block <= 0:
-            return found
-        return await first_batch(
-            [self.read([s], group, consumer, count=count, block=block) for s in streams]
-        )
+
+        async def read_one(stream: str, wanted: int, wait: float) -> list[Delivery]:
+            return await self.read([stream], group, consumer, count=wanted, block=wait)
+
+        return await read_each(streams, read_one, count=count, block=block)
 
     @_translated
     async def ack(self, stream: str, group: str, message_ids: Sequence[str]) -> int:
