@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from nats_servers import isolated_nats_broker, nats_url
+from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
 from redis.exceptions import ResponseError
@@ -13,6 +17,16 @@ from aurora.telemetry.testing import capture_spans
 from aurora.testing.databases import redis_url
 
 BODY = b'{"secret": "do-not-record"}'
+TRACER = trace.get_tracer(__name__)
+
+
+@contextmanager
+def client_spans() -> Iterator[list[ReadableSpan]]:
+    """The client spans of a block run inside a request-like parent span."""
+    with capture_spans() as spans, TRACER.start_as_current_span("request"):
+        client: list[ReadableSpan] = []
+        yield client
+    client.extend(span for span in spans if span.kind == SpanKind.CLIENT)
 
 
 def recorded_text(spans: list[ReadableSpan]) -> str:
@@ -20,7 +34,7 @@ def recorded_text(spans: list[ReadableSpan]) -> str:
 
 
 async def test_redis_commands_are_sanitized_client_spans(redis_broker: RedisBroker) -> None:
-    with capture_spans() as spans:
+    with client_spans() as spans:
         await redis_broker.ensure_group("orders", "billing")
         await redis_broker.publish([OutgoingMessage("orders", "order.created", BODY)])
     by_operation = {span.attributes["db.operation.name"]: span for span in spans}  # type: ignore[index]
@@ -35,7 +49,7 @@ async def test_redis_commands_are_sanitized_client_spans(redis_broker: RedisBrok
 
 
 async def test_a_failed_redis_command_is_an_error_span(redis_broker: RedisBroker) -> None:
-    with capture_spans() as spans, pytest.raises(ResponseError):
+    with client_spans() as spans, pytest.raises(ResponseError):
         await redis_broker.client.xgroup_setid(redis_broker.key("missing"), "nobody", "0")
     [span] = spans
     assert (span.name, span.status.is_ok) == ("XGROUP SETID", False)
@@ -53,6 +67,14 @@ async def test_redis_commands_record_nothing_without_a_capture(redis_test_url: s
         await broker.close()
 
 
+async def test_a_poll_outside_any_span_is_not_traced(redis_broker: RedisBroker) -> None:
+    """A consumer's background poll would otherwise be a lone one-span trace per call."""
+    with capture_spans() as spans:
+        await redis_broker.ensure_group("orders", "billing")
+        await redis_broker.read(["orders"], "billing", "c1", count=1, block=0.01)
+    assert spans == []
+
+
 def test_a_shared_client_is_traced_once() -> None:
     broker = RedisBroker.from_url(redis_url())
     wrapped = broker.client.execute_command
@@ -62,7 +84,7 @@ def test_a_shared_client_is_traced_once() -> None:
 async def test_jetstream_operations_are_client_spans() -> None:
     async with isolated_nats_broker(nats_url(), ack_wait=1.0) as broker:
         await broker.ensure_group("orders", "billing")
-        with capture_spans() as spans:
+        with client_spans() as spans:
             await broker.publish([OutgoingMessage("orders", "order.created", BODY)] * 2)
             deliveries = await broker.read(["orders"], "billing", "c1", count=10, block=1.0)
             await broker.ack("orders", "billing", [d.message_id for d in deliveries])
@@ -84,6 +106,6 @@ async def test_a_dead_letter_is_a_publish_and_a_term() -> None:
         await broker.ensure_group("orders", "billing")
         await broker.publish([OutgoingMessage("orders", "order.created", BODY)])
         [delivery] = await broker.read(["orders"], "billing", "c1", count=1, block=1.0)
-        with capture_spans() as spans:
+        with client_spans() as spans:
             await broker.dead_letter(delivery, group="billing", error="boom")
     assert [span.name.split()[0] for span in spans] == ["publish", "term"]

@@ -11,8 +11,9 @@ aurora-db writes them: ``db.system.name`` ``redis``, ``db.operation.name``
 (``SET``, ``EVALSHA``), ``db.query.text`` with every argument replaced by ``?``
 (keys name callers and idempotency keys), and the server address.
 
-Only ``opentelemetry-api`` is used; with no tracer provider installed a command
-pays one function call and one isinstance check.
+A command is a span only inside a recording span (the request's), so a store
+used outside one adds no lone traces. Only ``opentelemetry-api`` is used;
+outside a recording span a command pays one context lookup.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def trace_redis(client: Any) -> Any:
     command = client.execute_command
 
     async def execute_command(*args: Any, **options: Any) -> Any:
-        if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+        if not trace.get_current_span().is_recording():  # no SDK, or no request to join
             return await command(*args, **options)
         name = str(args[0])
         attributes = {**base, "db.operation.name": name, "db.query.text": _shape(name, args)}

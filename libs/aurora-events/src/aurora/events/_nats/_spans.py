@@ -11,8 +11,10 @@ recorded. The relay's ``publish`` and the consumer's ``process`` spans
 (``aurora.events._tracing``) are the ones that carry trace context; these show
 the broker's own round trips under them.
 
-Only ``opentelemetry-api`` is used; with no tracer provider installed an
-operation pays one isinstance check and gets a shared inert context manager.
+An operation is a span only inside a recording span: a consumer's background
+fetch, with nothing to parent it, would otherwise be a one-span trace per poll.
+Only ``opentelemetry-api`` is used; outside a recording span an operation pays
+one context lookup and gets a shared inert context manager.
 """
 
 from __future__ import annotations
@@ -67,8 +69,8 @@ def operation_span(
     Set ``messaging.batch.message_count`` on the yielded span when the count is
     known only afterwards (a fetch).
     """
-    if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
-        return _OFF
+    if not trace.get_current_span().is_recording():
+        return _OFF  # a background fetch or no SDK: nothing to join, no lone trace
     attributes: dict[str, Any] = {
         "messaging.system": "nats",
         "messaging.operation.name": operation,
