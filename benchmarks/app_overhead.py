@@ -212,8 +212,9 @@ def in_process(requests: int, rounds: int, routes: tuple[str, ...]) -> dict[tupl
 def serve(kind: str, port: int) -> None:
     import uvicorn
 
+    app = APPS[kind]()
     uvicorn.run(
-        APPS[kind](),
+        app,
         host="127.0.0.1",
         port=port,
         loop="uvloop",
@@ -277,7 +278,13 @@ _WRK_ERRORS = re.compile(r"Non-2xx or 3xx responses: (\d+)")
 def _load(tool: str, port: int, path: str, seconds: float, core: str) -> int:
     """Requests completed by one load run of ``tool`` against ``port``."""
     if tool == "wrk":
-        command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds:g}s", f"http://127.0.0.1:{port}{path}"]
+        command = [
+            "wrk",
+            "-t1",
+            f"-c{CONNECTIONS}",
+            f"-d{seconds:g}s",
+            f"http://127.0.0.1:{port}{path}",
+        ]
     else:
         command = [sys.executable, __file__, "--client", str(port), path, str(seconds)]
     output = subprocess.run(
@@ -409,7 +416,7 @@ def main() -> None:
     started = os.getloadavg()[0]
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, load {started:.1f}")
     if args.quick:
-        results = in_process(2_000, 5, ("/ping",))
+        results = in_process(2_000, 9, ("/ping",))
     else:
         results = in_process(IN_PROCESS_REQUESTS, IN_PROCESS_ROUNDS, ROUTES)
     print("\n".join(in_process_table(results)))

@@ -49,6 +49,7 @@ class Deadline:
     """The deadline of one request: when it expires, and what happens then."""
 
     __slots__ = (
+        "_answer",
         "_clock",
         "_handle",
         "_loop",
@@ -75,6 +76,7 @@ class Deadline:
         self._send = send
         self._handle: asyncio.TimerHandle | None = None
         self._clock = clock
+        self._answer: asyncio.Task[None] | None = None
         self.path = path
         self.start = loop.time()
         self.when = self.start
@@ -100,12 +102,17 @@ class Deadline:
             self._handle = None
 
     def cancelled_by_us(self) -> bool:
-        """Whether a ``CancelledError`` the request raised is this deadline's (answered already).
+        """Whether a ``CancelledError`` the request raised is this deadline's (its 504 is on the way).
 
         Any other cancellation (shutdown) must go on.
         """
         task = self._task
         return self.expired and task is not None and task.uncancel() == 0
+
+    async def answered(self) -> None:
+        """Wait until the 504 is sent: the work may unwind before that task ran."""
+        if self._answer is not None:
+            await self._answer
 
     def _leave_clock(self) -> None:
         if self._clock is not None:
@@ -117,7 +124,7 @@ class Deadline:
         self._clock = None
         self.expired = True
         error = DeadlineExceededError("The request did not complete within its deadline")
-        self._loop.create_task(_answer_late(self._send, error, self.path))
+        self._answer = self._loop.create_task(_answer_late(self._send, error, self.path))
         if self._task is not None:
             self._task.cancel(msg="request deadline exceeded")
 
@@ -221,6 +228,7 @@ class DeadlineMiddleware:
         except asyncio.CancelledError:
             if not state.cancelled_by_us():
                 raise
+            await state.answered()
         finally:
             state.cancel()
 

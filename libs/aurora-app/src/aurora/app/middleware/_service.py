@@ -126,14 +126,18 @@ class ServiceMiddleware:
                     message["headers"] = _merge(message.get("headers", ()), added, guarded)
             await send(message)
 
+        # Stage 6 decides before anything runs: the app with its receive, or a 413.
+        target = self._target(scope, request_headers, receive)
         with binding, span:
             if metrics is not None:
                 metrics.in_flight += 1
             try:
-                if self._deadline is None:
-                    await self._inner(scope, receive, send_wrapper, request_headers)
+                if target is None:
+                    await self._refuse_body(send_wrapper, path)
+                elif self._deadline is None:
+                    await target[0](scope, target[1], send_wrapper)
                 else:
-                    await self._bounded(scope, receive, send_wrapper, request_headers)
+                    await self._bounded(target, scope, send_wrapper)
             except Exception as exc:
                 if self._errors is None:
                     raise
@@ -147,36 +151,35 @@ class ServiceMiddleware:
                 span.finish(status or 500)
                 self._observe(scope, root_path, metrics, status or 500, start, correlation_id, span)
 
-    async def _bounded(
-        self, scope: Scope, receive: Receive, send: Send, request_headers: dict[bytes, bytes]
-    ) -> None:
-        """Stage 7: the rest under the request's deadline; its 504 goes through ``send``."""
-        assert self._deadline is not None
-        state = self._deadline.start(send, scope["path"])
-        scope[DEADLINE_SCOPE_KEY] = state
-        try:
-            await self._inner(scope, receive, send, request_headers)
-        except asyncio.CancelledError:
-            if not state.cancelled_by_us():
-                raise
-        finally:
-            state.cancel()
-
-    async def _inner(
-        self, scope: Scope, receive: Receive, send: Send, request_headers: dict[bytes, bytes]
-    ) -> None:
-        """Stage 6, then the app."""
+    def _target(
+        self, scope: Scope, request_headers: dict[bytes, bytes], receive: Receive
+    ) -> tuple[ASGIApp, Receive] | None:
+        """What handles the request and the ``receive`` it reads from; ``None``: answer 413."""
         app = self._unkeyed
         if self._keyed is not None and scope["method"] in self._keyed.methods:
             app = self._keyed
         if self._body_limit is None:
-            await app(scope, receive, send)
-            return
+            return app, receive
         guarded_receive = self._body_limit.guard(scope, request_headers, receive)
-        if guarded_receive is None:
-            await send_problem(send, self._body_limit.error(), scope["path"])
-        else:
-            await app(scope, guarded_receive, send)
+        return None if guarded_receive is None else (app, guarded_receive)
+
+    async def _refuse_body(self, send: Send, path: str) -> None:
+        assert self._body_limit is not None
+        await send_problem(send, self._body_limit.error(), path)
+
+    async def _bounded(self, target: tuple[ASGIApp, Receive], scope: Scope, send: Send) -> None:
+        """Stage 7: the app under the request's deadline; its 504 goes through ``send``."""
+        assert self._deadline is not None
+        state = self._deadline.start(send, scope["path"])
+        scope[DEADLINE_SCOPE_KEY] = state
+        try:
+            await target[0](scope, target[1], send)
+        except asyncio.CancelledError:
+            if not state.cancelled_by_us():
+                raise
+            await state.answered()
+        finally:
+            state.cancel()
 
     def _observe(
         self,

@@ -141,7 +141,7 @@ class ServerSpans:
         """A context manager around the request; :meth:`finish` it with the status."""
         # get_tracer_provider() reads os.environ on every call until a provider is set:
         # the global it fills says "none yet" without that (the API sets it only once).
-        if trace._TRACER_PROVIDER is None and not self._provider_from_env:  # noqa: SLF001
+        if trace._TRACER_PROVIDER is None and not self._provider_from_env:
             return _NO_SPAN
         if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
             return _NO_SPAN
