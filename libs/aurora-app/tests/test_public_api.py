@@ -60,6 +60,7 @@ EXPECTED_MIDDLEWARE = [
     "BodyLimit",
     "CorrelationIds",
     "Deadline",
+    "DeadlineClock",
     "DeadlineMiddleware",
     "IdempotencyMiddleware",
     "RateLimitMiddleware",

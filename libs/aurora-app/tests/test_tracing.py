@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
+import httpx
 import pytest
 from opentelemetry.trace import SpanKind, StatusCode
 from starlette.testclient import TestClient
@@ -81,6 +83,26 @@ def test_the_access_log_line_carries_the_spans_ids(client: TestClient) -> None:
     [line] = [event for event in events if event.get("event") == "request"]
     assert line["trace_id"] == format(span.context.trace_id, "032x")
     assert line["span_id"] == format(span.context.span_id, "016x")
+
+
+async def test_batched_access_lines_carry_each_requests_own_ids(make_service: MakeService) -> None:
+    """Lines of concurrent requests are written together, later: each keeps its own span."""
+    app = make_service().app
+
+    @app.get("/work")
+    async def work() -> dict[str, str]:
+        await asyncio.sleep(0.01)
+        return {}
+
+    transport = httpx.ASGITransport(app=app)
+    with capture_spans() as spans, capture_logs() as events:
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            await asyncio.gather(*(client.get("/work") for _ in range(5)))
+        await asyncio.sleep(0.01)  # the batch is written on the next loop iteration
+    lines = [event for event in events if event.get("event") == "request"]
+    assert sorted(line["span_id"] for line in lines) == sorted(
+        format(span.context.span_id, "016x") for span in spans
+    )
 
 
 def test_without_a_capture_nothing_is_recorded_or_stamped(client: TestClient) -> None:

@@ -49,3 +49,19 @@ def test_the_line_writer_fast_path_writes_the_same_ids() -> None:
     assert fast.pop("timestamp") and slow.pop("timestamp")
     assert fast == slow
     assert list(fast)[-2:] == ["trace_id", "span_id"]
+
+
+def test_a_writer_without_trace_ids_leaves_them_to_its_caller() -> None:
+    """Batched lines are written after their span ended: the caller passes the right ids."""
+    stream = io.StringIO()
+    setup_logging("orders", fmt="json", stream=stream)
+    try:
+        writer = LineWriter("request", logger="orders.access", trace_ids=False)
+        with capture_spans(), trace.get_tracer("test").start_as_current_span("flush"):
+            writer.write("info", {"status": 200})
+            writer.write("info", {"status": 200, "trace_id": "a" * 32, "span_id": "b" * 16})
+    finally:
+        reset_logging()
+    bare, given = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert "trace_id" not in bare
+    assert (given["trace_id"], given["span_id"]) == ("a" * 32, "b" * 16)

@@ -8,12 +8,12 @@ Outermost first:
 4. metrics: counts what clients actually got;
 5. security headers;
 6. request body limit: a declared oversized body is refused before anything reads it;
-7. trusted proxies: the real client address, before anything reads it;
-8. request deadline: 504 and cancellation past ``request_deadline``;
+7. request deadline: 504 and cancellation past ``request_deadline``;
+8. trusted proxies: the real client address, before anything reads it;
 9. CORS; 10. GZip; 11. rate limiting; 12. idempotency keys (inside the limiter,
    so retries still count).
 
-Stages 1-6 share one frame (``ServiceMiddleware``, see why there); 7-12 are
+Stages 1-7 share one frame (``ServiceMiddleware``, see why there); 8-12 are
 separate layers, present only when configured. Deadline and rate limiting sit
 inside logging and metrics, so 504s and 429s are logged and counted. A stage
 switched off costs nothing. (Header size and body-read time are bounded below
@@ -38,7 +38,7 @@ from aurora.app.middleware import (
     AccessLog,
     BodyLimit,
     CorrelationIds,
-    DeadlineMiddleware,
+    DeadlineClock,
     IdempotencyMiddleware,
     RateLimitMiddleware,
     SecurityHeaders,
@@ -92,6 +92,9 @@ def build_middleware(settings: AppSettings, parts: StackParts) -> list[Middlewar
             else None
         ),
         body_limit=BodyLimit(settings.max_body_size) if settings.body_limit else None,
+        deadline=(
+            DeadlineClock(settings.request_deadline) if settings.request_deadline > 0 else None
+        ),
     )
     return [service, *_edge_layers(settings, parts)]
 
@@ -100,8 +103,6 @@ def _edge_layers(settings: AppSettings, parts: StackParts) -> list[Middleware]:
     layers: list[Middleware] = []
     if settings.trusted_proxies:
         layers.append(Middleware(TrustedProxies, networks=settings.trusted_proxies))
-    if settings.request_deadline > 0:
-        layers.append(Middleware(DeadlineMiddleware, seconds=settings.request_deadline))
     if settings.cors and parts.cors_origins:
         layers.append(
             cors_middleware(parts.cors_origins, allow_credentials=parts.cors_allow_credentials)

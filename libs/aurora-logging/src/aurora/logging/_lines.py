@@ -65,6 +65,9 @@ class LineWriter:
         trusted: Fields whose values the caller produces itself (a route template,
             a status code, a duration), never from input: their values skip the
             secret scan. Their *keys* still follow the redaction rules.
+        trace_ids: Stamp the current span's ids, as every log line does. ``False``
+            when lines are written after their work ended (batched) and the caller
+            puts the ids of the right span in ``fields`` itself.
 
     Example::
 
@@ -77,16 +80,24 @@ class LineWriter:
         "_fallback",
         "_plans",
         "_redactor",
+        "_shapes",
         "_standard",
+        "_trace_ids",
         "event",
         "name",
         "trusted",
     )
 
     def __init__(
-        self, event: str, *, logger: str | None = None, trusted: Iterable[str] = ()
+        self,
+        event: str,
+        *,
+        logger: str | None = None,
+        trusted: Iterable[str] = (),
+        trace_ids: bool = True,
     ) -> None:
         self.event = event
+        self._trace_ids = trace_ids
         self.name = logger  # read as ``logger.name`` by StandardFields on the slow path
         self.trusted = frozenset(trusted)
         self._fallback: FilteringBoundLogger | None = None
@@ -95,6 +106,7 @@ class LineWriter:
         self._redactor: Redactor | None = None
         self._event = event
         self._plans: dict[str, str] = {}
+        self._shapes: dict[tuple[str, ...], tuple[str, ...] | None] = {}
 
     def is_enabled_for(self, level: str) -> bool:
         """Whether a line at ``level`` (``"info"``, ``"warning"``...) would be written."""
@@ -156,6 +168,51 @@ class LineWriter:
             line["correlation_id"] = correlation_id
         if self.name is not None:
             line["logger"] = self.name
+        scanned = self._shape(fields)
+        restamp: bool | None = False
+        if scanned is None:
+            restamp = self._fill(line, fields)
+            if restamp is None:
+                return None
+        else:  # every key passes or is scanned: copy at C speed, then scan those few
+            line.update(fields)
+            for key in scanned:
+                value = line[key]
+                kind = type(value)
+                if kind is str:
+                    if "eyJ" in value or "@" in value or "earer" in value or "EARER" in value:
+                        line[key] = redact_text(value)
+                elif kind not in SCALARS:
+                    line[key] = self._scrub(value)
+        if self._trace_ids:
+            stamp_trace_ids(line)
+        if restamp:  # the pipeline's facts win over same-named fields
+            line.update(zip(_RESERVED, (timestamp, level_name, service), strict=True))
+        return line
+
+    def _shape(self, fields: Mapping[str, Any]) -> tuple[str, ...] | None:
+        """The keys of ``fields`` to scan, when all others pass as they are; else ``None``.
+
+        Lines of one event have one shape (the same keys in the same order), so this is
+        decided once per shape and configuration, not once per key and line.
+        """
+        shape = tuple(fields)
+        shapes = self._shapes
+        if shape in shapes:
+            return shapes[shape]
+        plans = [self._plans.get(key) or self._plan(key) for key in shape]
+        simple = all(plan is _PASS or plan is _SCAN for plan in plans)
+        scanned = tuple(k for k, p in zip(shape, plans, strict=True) if p is _SCAN)
+        if len(shapes) >= MAX_CACHED_KEYS:  # shapes from data must not grow memory
+            shapes.clear()
+        shapes[shape] = scanned if simple else None
+        return shapes[shape]
+
+    def _fill(self, line: dict[str, Any], fields: Mapping[str, Any]) -> bool | None:
+        """Add ``fields`` to ``line`` key by key; whether standard fields need restamping.
+
+        ``None`` when a field needs the regular pipeline.
+        """
         plans = self._plans
         restamp = False
         for key, value in fields.items():
@@ -177,10 +234,7 @@ class LineWriter:
                 else:
                     return None
             line[key] = value
-        stamp_trace_ids(line)
-        if restamp:  # the pipeline's facts win over same-named fields
-            line.update(zip(_RESERVED, (timestamp, level_name, service), strict=True))
-        return line
+        return restamp
 
     def _with_contextvars(self, level: str, fields: Mapping[str, Any]) -> Mapping[str, Any]:
         """``fields`` plus structlog's bound contextvars (``fields`` win), as the chain merges them."""
@@ -195,6 +249,7 @@ class LineWriter:
         self._standard = standard
         self._redactor = redactor
         self._plans = {}
+        self._shapes = {}
         if redactor is None:
             self._event = self.event
         elif redactor.is_sensitive("event"):

@@ -3,9 +3,9 @@
 ``create_service`` assembles them in one fixed order, outermost first:
 
 1. correlation id, 2. error handling, 3. request logging, 4. metrics,
-5. security headers, 6. request body limit: the stages of
+5. security headers, 6. request body limit, 7. request deadline: the stages of
    :class:`ServiceMiddleware`, one frame;
-7. trusted proxies, 8. request deadline, 9. CORS, 10. GZip, 11. rate limiting,
+8. trusted proxies, 9. CORS, 10. GZip, 11. rate limiting,
    12. idempotency keys: separate layers, present only when configured.
 
 None of them is a ``BaseHTTPMiddleware`` (which costs a task and a memory
@@ -18,6 +18,7 @@ from aurora.app.middleware._cors import EXPOSED_HEADERS, cors_middleware
 from aurora.app.middleware._deadline import (
     DEADLINE_SCOPE_KEY,
     Deadline,
+    DeadlineClock,
     DeadlineMiddleware,
     deadline,
     remaining_seconds,
@@ -41,6 +42,7 @@ __all__ = [
     "BodyLimit",
     "CorrelationIds",
     "Deadline",
+    "DeadlineClock",
     "DeadlineMiddleware",
     "IdempotencyMiddleware",
     "RateLimitMiddleware",

@@ -1,9 +1,10 @@
-"""Layer 5a: every request has a deadline; past it the client gets a 504 and the work is cancelled.
+"""Stage 7: every request has a deadline; past it the client gets a 504 and the work is cancelled.
 
 A request blocked on a sick dependency (a frozen database, an upstream that
 accepts and never answers) would otherwise hold its client, its task and its
-pool connection for as long as the dependency stays sick. Here one timer per
-request fires at the deadline and:
+pool connection for as long as the dependency stays sick. Here a timer fires at
+the deadline (one loop timer shared by all requests, see :class:`DeadlineClock`)
+and:
 
 1. cancels the request's task, so the route's ``await`` (a query, an outgoing
    call) raises ``CancelledError`` and its cleanup runs;
@@ -23,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from threading import get_ident
 from typing import Any
 
 from starlette.requests import Request
@@ -31,7 +33,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from aurora.app._problems import send_problem
 from aurora.errors import DeadlineExceededError
 
-__all__ = ["DEADLINE_SCOPE_KEY", "Deadline", "DeadlineMiddleware", "deadline", "remaining_seconds"]
+__all__ = [
+    "DEADLINE_SCOPE_KEY",
+    "Deadline",
+    "DeadlineClock",
+    "DeadlineMiddleware",
+    "deadline",
+    "remaining_seconds",
+]
 
 DEADLINE_SCOPE_KEY = "aurora.deadline"
 
@@ -40,6 +49,8 @@ class Deadline:
     """The deadline of one request: when it expires, and what happens then."""
 
     __slots__ = (
+        "_answer",
+        "_clock",
         "_handle",
         "_loop",
         "_send",
@@ -52,12 +63,20 @@ class Deadline:
     )
 
     def __init__(
-        self, loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any] | None, send: Send, path: str
+        self,
+        loop: asyncio.AbstractEventLoop,
+        task: asyncio.Task[Any] | None,
+        send: Send,
+        path: str,
+        *,
+        clock: DeadlineClock | None = None,
     ) -> None:
         self._loop = loop
         self._task = task
         self._send = send
         self._handle: asyncio.TimerHandle | None = None
+        self._clock = clock
+        self._answer: asyncio.Task[None] | None = None
         self.path = path
         self.start = loop.time()
         self.when = self.start
@@ -65,6 +84,7 @@ class Deadline:
 
     def schedule(self, when: float) -> None:
         """Expire at loop time ``when`` (replacing the previous deadline)."""
+        self._leave_clock()
         if self._handle is not None:
             self._handle.cancel()
         self.when = when
@@ -76,17 +96,106 @@ class Deadline:
 
     def cancel(self) -> None:
         """The request finished: the timer is not needed."""
+        self._leave_clock()
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None
 
+    def cancelled_by_us(self) -> bool:
+        """Whether a ``CancelledError`` the request raised is this deadline's (its 504 is on the way).
+
+        Any other cancellation (shutdown) must go on.
+        """
+        task = self._task
+        return self.expired and task is not None and task.uncancel() == 0
+
+    async def answered(self) -> None:
+        """Wait until the 504 is sent: the work may unwind before that task ran."""
+        if self._answer is not None:
+            await self._answer
+
+    def _leave_clock(self) -> None:
+        if self._clock is not None:
+            self._clock.forget(self)
+            self._clock = None
+
     def _expire(self) -> None:
         self._handle = None
+        self._clock = None
         self.expired = True
         error = DeadlineExceededError("The request did not complete within its deadline")
-        self._loop.create_task(_answer_late(self._send, error, self.path))
+        self._answer = self._loop.create_task(_answer_late(self._send, error, self.path))
         if self._task is not None:
             self._task.cancel(msg="request deadline exceeded")
+
+
+class DeadlineClock:
+    """One loop timer for every request on the default budget, instead of one each.
+
+    Requests sharing a budget expire in the order they started, so they queue in an
+    insertion-ordered dict and one timer, armed for the oldest, serves them all: a
+    request costs a dict insert and a delete, not a heap push and a cancelled
+    timer left in the loop's heap. A request whose route sets its own budget
+    (:func:`deadline`) leaves the queue for a timer of its own.
+    """
+
+    __slots__ = ("_handle", "_loop", "_pending", "_thread", "seconds")
+
+    def __init__(self, seconds: float) -> None:
+        if seconds <= 0:
+            raise ValueError("a request deadline must be positive")
+        self.seconds = seconds
+        self._pending: dict[Deadline, None] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = 0
+        self._handle: asyncio.TimerHandle | None = None
+
+    def start(self, send: Send, path: str) -> Deadline:
+        """The running request's deadline, ``seconds`` from now."""
+        # The loop of the last request, checked by its thread and its running task:
+        # asyncio.get_running_loop() costs more than the rest of this method.
+        loop = self._loop
+        task = asyncio.current_task(loop) if get_ident() == self._thread and loop else None
+        if task is None:
+            loop = asyncio.get_running_loop()
+            task = asyncio.current_task(loop)
+        assert loop is not None
+        if loop is not self._loop and not self._adopt(loop):
+            state = Deadline(loop, task, send, path)  # a second loop at once: a timer of its own
+            state.schedule(state.start + self.seconds)
+            return state
+        state = Deadline(loop, task, send, path, clock=self)
+        state.when = state.start + self.seconds
+        self._pending[state] = None
+        if self._handle is None:
+            self._handle = loop.call_at(state.when, self._fire)
+        return state
+
+    def forget(self, state: Deadline) -> None:
+        """``state`` finished or took a budget of its own."""
+        self._pending.pop(state, None)
+
+    def _adopt(self, loop: asyncio.AbstractEventLoop) -> bool:
+        if self._loop is not None and not self._loop.is_closed() and self._pending:
+            return False
+        if self._handle is not None:
+            self._handle.cancel()
+        self._loop, self._pending, self._handle = loop, {}, None
+        self._thread = get_ident()
+        return True
+
+    def _fire(self) -> None:
+        self._handle = None
+        assert self._loop is not None
+        now = self._loop.time()
+        pending = self._pending
+        while pending:
+            state = next(iter(pending))
+            if state.when > now:
+                self._handle = self._loop.call_at(state.when, self._fire)
+                return
+            del pending[state]
+            state._expire()
 
 
 async def _answer_late(send: Send, error: DeadlineExceededError, path: str) -> None:
@@ -98,29 +207,28 @@ async def _answer_late(send: Send, error: DeadlineExceededError, path: str) -> N
 
 
 class DeadlineMiddleware:
-    """Give each HTTP request ``seconds`` to finish (see the module docstring)."""
+    """Give each HTTP request ``seconds`` to finish (see the module docstring).
+
+    ``create_service`` runs the same logic inside ``ServiceMiddleware`` (one frame
+    fewer); this layer is for apps assembling their own stack.
+    """
 
     def __init__(self, app: ASGIApp, *, seconds: float) -> None:
-        if seconds <= 0:
-            raise ValueError("a request deadline must be positive")
         self.app = app
-        self._seconds = seconds
+        self._clock = DeadlineClock(seconds)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        loop = asyncio.get_running_loop()
-        task = asyncio.current_task()
-        state = Deadline(loop, task, send, scope["path"])
-        state.schedule(state.start + self._seconds)
+        state = self._clock.start(send, scope["path"])
         scope[DEADLINE_SCOPE_KEY] = state
         try:
             await self.app(scope, receive, send)
         except asyncio.CancelledError:
-            # Ours is answered already; any other cancellation (shutdown) goes on.
-            if not state.expired or task is None or task.uncancel() > 0:
+            if not state.cancelled_by_us():
                 raise
+            await state.answered()
         finally:
             state.cancel()
 

@@ -40,6 +40,10 @@ class IdempotencyMiddleware:
             (bounds the lock a crashed replica leaves behind).
         methods: Methods the header applies to.
         verifier: Verifies bearer tokens, so records are kept per JWT subject.
+
+    Attributes:
+        methods: The methods the header applies to; ``ServiceMiddleware``, directly
+            outside this layer, hands other requests straight to the app.
     """
 
     def __init__(
@@ -56,11 +60,11 @@ class IdempotencyMiddleware:
         self._store = store
         self._ttl = ttl
         self._in_flight_ttl = in_flight_ttl
-        self._methods = frozenset(method.upper() for method in methods)
+        self.methods = frozenset(method.upper() for method in methods)
         self._verifier = verifier
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in self._methods:
+        if scope["type"] == "http" and scope["method"] in self.methods:
             for name, value in scope["headers"]:
                 if name == _HEADER:
                     await self._keyed(value, scope, receive, send)

@@ -69,15 +69,29 @@ class AccessLog:
         # they skip the secret scan. Method, client address (proxy headers can set it),
         # correlation id and headers are scanned like any logged value.
         self._writer = LineWriter(
-            "request", logger=logger_name, trusted=("route", "status", "duration_ms")
+            "request",
+            logger=logger_name,
+            trusted=("route", "status", "duration_ms", "trace_id", "span_id"),
+            trace_ids=False,
         )
         self._pending: list[_Line] = []
         self._scheduled_on: asyncio.AbstractEventLoop | None = None
 
     def emit(
-        self, scope: Scope, route: str, status: int, seconds: float, correlation_id: str | None
+        self,
+        scope: Scope,
+        route: str,
+        status: int,
+        seconds: float,
+        correlation_id: str | None,
+        *,
+        trace_ids: tuple[str, str] | None = None,
     ) -> None:
-        """Record one finished request; it is written soon, see the module docstring."""
+        """Record one finished request; it is written soon, see the module docstring.
+
+        ``trace_ids`` are the request span's (trace id, span id): the line is written
+        later, outside the request's context, so they are taken along, not looked up.
+        """
         client = scope.get("client")
         fields: dict[str, Any] = {
             "method": scope["method"],
@@ -90,6 +104,8 @@ class AccessLog:
             fields["correlation_id"] = correlation_id
         if self._headers:
             fields["headers"] = self._selected_headers(scope)
+        if trace_ids is not None:
+            fields["trace_id"], fields["span_id"] = trace_ids
         pending = self._pending
         pending.append(("warning" if status >= 500 else "info", fields))
         if len(pending) >= self._batch_size:

@@ -1,4 +1,4 @@
-"""The service middleware: stages 1-6 of the stack in one pure-ASGI frame.
+"""The service middleware: stages 1-7 of the stack in one pure-ASGI frame.
 
 The stages run in this fixed order, outermost first, each behind its switch:
 
@@ -9,7 +9,9 @@ The stages run in this fixed order, outermost first, each behind its switch:
 3. request logging (``_logging.py``): one line per request with the final status;
 4. metrics (``aurora.app._metrics``): count and latency by route template;
 5. security headers (``_security_headers.py``);
-6. request body limit (``_body_limit.py``): 413 for oversized bodies.
+6. request body limit (``_body_limit.py``): 413 for oversized bodies;
+7. request deadline (``_deadline.py``): 504 and cancellation past it, answered
+   through the stages above, so the 504 is logged, counted and carries the headers.
 
 They share one frame and one ``send`` wrapper on purpose. As separate
 middlewares each stage costs a coroutine frame and a wrapper closure called for
@@ -20,6 +22,7 @@ correlation header and is what logging and metrics record.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
 from time import perf_counter
@@ -31,11 +34,13 @@ from aurora.app._metrics import HTTPMetrics
 from aurora.app._problems import send_problem
 from aurora.app.middleware._body_limit import BodyLimit
 from aurora.app.middleware._correlation import CorrelationIds
+from aurora.app.middleware._deadline import DEADLINE_SCOPE_KEY, DeadlineClock
 from aurora.app.middleware._errors import UnhandledErrors
+from aurora.app.middleware._idempotency import IdempotencyMiddleware
 from aurora.app.middleware._logging import AccessLog
 from aurora.app.middleware._routes import route_template
 from aurora.app.middleware._security_headers import SecurityHeaders
-from aurora.app.middleware._tracing import ServerSpans
+from aurora.app.middleware._tracing import RequestSpan, ServerSpans
 from aurora.logging import bind_correlation_id
 
 __all__ = ["ServiceMiddleware"]
@@ -45,7 +50,7 @@ Headers = list[tuple[bytes, bytes]]
 
 
 class ServiceMiddleware:
-    """Stages 1-6 of the Aurora stack; leave a stage's argument ``None`` to switch it off.
+    """Stages 1-7 of the Aurora stack; leave a stage's argument ``None`` to switch it off.
 
     Args:
         app: The wrapped ASGI app.
@@ -56,6 +61,7 @@ class ServiceMiddleware:
         metrics_excluded_paths: Exact paths not recorded (the scrape endpoint).
         security_headers: Hardening headers policy.
         body_limit: Request body size policy.
+        deadline: The request deadline's clock.
     """
 
     def __init__(
@@ -69,8 +75,14 @@ class ServiceMiddleware:
         metrics_excluded_paths: tuple[str, ...] = (),
         security_headers: SecurityHeaders | None = None,
         body_limit: BodyLimit | None = None,
+        deadline: DeadlineClock | None = None,
     ) -> None:
         self.app = app
+        # Idempotency keys apply to a few methods: other requests skip that layer's frame.
+        self._keyed: IdempotencyMiddleware | None = None
+        self._unkeyed = app
+        if isinstance(app, IdempotencyMiddleware):
+            self._keyed, self._unkeyed = app, app.app
         self._correlation = correlation
         self._errors = UnhandledErrors() if errors else None
         self._access_log = access_log
@@ -80,6 +92,7 @@ class ServiceMiddleware:
         self._security_headers = security_headers
         self._guarded = security_headers.names if security_headers else frozenset()
         self._body_limit = body_limit
+        self._deadline = deadline
         self._reads_headers = correlation is not None or body_limit is not None
         self._spans = ServerSpans()
 
@@ -113,18 +126,18 @@ class ServiceMiddleware:
                     message["headers"] = _merge(message.get("headers", ()), added, guarded)
             await send(message)
 
+        # Stage 6 decides before anything runs: the app with its receive, or a 413.
+        target = self._target(scope, request_headers, receive)
         with binding, span:
             if metrics is not None:
                 metrics.in_flight += 1
             try:
-                if self._body_limit is None:
-                    await self.app(scope, receive, send_wrapper)
+                if target is None:
+                    await self._refuse_body(send_wrapper, path)
+                elif self._deadline is None:
+                    await target[0](scope, target[1], send_wrapper)
                 else:
-                    guarded_receive = self._body_limit.guard(scope, request_headers, receive)
-                    if guarded_receive is None:
-                        await send_problem(send_wrapper, self._body_limit.error(), path)
-                    else:
-                        await self.app(scope, guarded_receive, send_wrapper)
+                    await self._bounded(target, scope, send_wrapper)
             except Exception as exc:
                 if self._errors is None:
                     raise
@@ -136,7 +149,37 @@ class ServiceMiddleware:
             finally:
                 # status 0: raised before responding, so the client got the error stage's 500
                 span.finish(status or 500)
-                self._observe(scope, root_path, metrics, status or 500, start, correlation_id)
+                self._observe(scope, root_path, metrics, status or 500, start, correlation_id, span)
+
+    def _target(
+        self, scope: Scope, request_headers: dict[bytes, bytes], receive: Receive
+    ) -> tuple[ASGIApp, Receive] | None:
+        """What handles the request and the ``receive`` it reads from; ``None``: answer 413."""
+        app = self._unkeyed
+        if self._keyed is not None and scope["method"] in self._keyed.methods:
+            app = self._keyed
+        if self._body_limit is None:
+            return app, receive
+        guarded_receive = self._body_limit.guard(scope, request_headers, receive)
+        return None if guarded_receive is None else (app, guarded_receive)
+
+    async def _refuse_body(self, send: Send, path: str) -> None:
+        assert self._body_limit is not None
+        await send_problem(send, self._body_limit.error(), path)
+
+    async def _bounded(self, target: tuple[ASGIApp, Receive], scope: Scope, send: Send) -> None:
+        """Stage 7: the app under the request's deadline; its 504 goes through ``send``."""
+        assert self._deadline is not None
+        state = self._deadline.start(send, scope["path"])
+        scope[DEADLINE_SCOPE_KEY] = state
+        try:
+            await target[0](scope, target[1], send)
+        except asyncio.CancelledError:
+            if not state.cancelled_by_us():
+                raise
+            await state.answered()
+        finally:
+            state.cancel()
 
     def _observe(
         self,
@@ -146,6 +189,7 @@ class ServiceMiddleware:
         status: int,
         start: float,
         correlation_id: str | None,
+        span: RequestSpan,
     ) -> None:
         seconds = perf_counter() - start
         route = None
@@ -155,7 +199,9 @@ class ServiceMiddleware:
             metrics.observe(scope["method"], route, status, seconds)
         if self._access_log is not None and scope["path"] not in self._log_excluded:
             route = route or route_template(scope, root_path)
-            self._access_log.emit(scope, route, status, seconds, correlation_id)
+            self._access_log.emit(
+                scope, route, status, seconds, correlation_id, trace_ids=span.trace_ids()
+            )
 
 
 def _merge(

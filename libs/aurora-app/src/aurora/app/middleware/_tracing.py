@@ -19,22 +19,24 @@ Prometheus and error logging to the error stage, which FastAPI's would duplicate
 
 Only ``opentelemetry-api`` is used. Until a service installs an SDK provider
 (aurora-telemetry), :meth:`ServerSpans.begin` returns a shared inert object and
-the request pays one isinstance check.
+the request pays one attribute read.
 """
 
 from __future__ import annotations
 
+import os
 from types import TracebackType
 from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
+from opentelemetry.environment_variables import OTEL_PYTHON_TRACER_PROVIDER
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from starlette.types import Scope
 
 from aurora.app.middleware._routes import UNMATCHED, route_template
 
-__all__ = ["FASTAPI_TELEMETRY_OFF", "ServerSpans"]
+__all__ = ["FASTAPI_TELEMETRY_OFF", "RequestSpan", "ServerSpans"]
 
 FASTAPI_TELEMETRY_OFF: Any = {
     "tracing": False,
@@ -57,6 +59,9 @@ class _NoSpan:
         return None
 
     def finish(self, status: int) -> None:
+        return None
+
+    def trace_ids(self) -> None:
         return None
 
 
@@ -83,6 +88,13 @@ class _ServerSpan:
     def finish(self, status: int) -> None:
         """Record the status the client got (called before the access log is written)."""
         self._status = status
+
+    def trace_ids(self) -> tuple[str, str] | None:
+        """The span's trace and span ids as log lines carry them, when it is sampled."""
+        context = self._span.get_span_context()
+        if not context.trace_flags.sampled:
+            return None
+        return format(context.trace_id, "032x"), format(context.span_id, "016x")
 
     def __exit__(
         self,
@@ -114,16 +126,25 @@ class _ServerSpan:
         span.set_attributes(attributes)
 
 
+RequestSpan = _ServerSpan | _NoSpan
+"""What :meth:`ServerSpans.begin` returns."""
+
+
 class ServerSpans:
     """Makes the server span of each request, when tracing is on."""
 
-    __slots__ = ("_tracer",)
+    __slots__ = ("_provider_from_env", "_tracer")
 
     def __init__(self) -> None:
         self._tracer = trace.get_tracer("aurora.app")
+        self._provider_from_env = OTEL_PYTHON_TRACER_PROVIDER in os.environ
 
     def begin(self, scope: Scope) -> _ServerSpan | _NoSpan:
         """A context manager around the request; :meth:`finish` it with the status."""
+        # get_tracer_provider() reads os.environ on every call until a provider is set:
+        # the global it fills says "none yet" without that (the API sets it only once).
+        if trace._TRACER_PROVIDER is None and not self._provider_from_env:
+            return _NO_SPAN
         if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
             return _NO_SPAN
         tracer = self._tracer
