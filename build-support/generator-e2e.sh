@@ -12,8 +12,8 @@
 #   version (rebuilt from git), edits one, updates both to the current version through
 #   copier: no conflicts, the edits kept, `update --dry-run` then has nothing to do, and
 #   both pass tests, lint and check.
-# all: both in one copy, with one Pants daemon for the copy's whole life and one
-#   check/lint/test run over every generated service (what CI runs).
+# all: both in one copy, with one check/lint/test run over every generated service (what
+#   CI runs).
 #
 # Only the generated services are checked and tested: the repo's own targets are the
 # main `tests` step's.
@@ -22,9 +22,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PIP_CONFIG_FILE=/dev/null
-# One daemon for the copy: every `./pants` below reuses its graph instead of paying Pants'
-# start-up again. It is stopped (by its pid) before the copy is removed.
-export PANTS_PANTSD=true
+# No daemon in the copy: the generator swaps whole service directories in, which a daemon's
+# file watcher can miss (it then checks a service against its BUILD file from before an
+# update). Each `./pants` below starts fresh; the checks of all services share one run.
+export PANTS_PANTSD=false
 
 mode=${1:-create}
 [[ "$mode" == create || "$mode" == update || "$mode" == all ]] \
@@ -34,7 +35,6 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/aurora-generator-e2e.XXXXXX")
 server_pid=""
 cleanup() {
   if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; fi
-  bash "$source_repo/build-support/pantsd.sh" stop "$work/repo"
   if [[ -n "${KEEP:-}" ]]; then echo "e2e: kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -60,12 +60,9 @@ nothing_to_do() {
   grep -q "nothing to do" "$work/dry-run.log" || { echo "e2e: update $1 still has work" >&2; exit 1; }
 }
 green() {
-  step "BUILD files are what tailor and update-build-files would write"
-  ./pants tailor --check update-build-files --check "$@"
-  step "visibility rules hold"
-  ./pants dependencies "$@" >/dev/null
-  step "lint, type-check, test"
-  ./pants lint check test "$@"
+  step "BUILD files are what tailor and update-build-files would write, visibility rules hold, lint, type-check, test"
+  ./pants tailor --check update-build-files --check \
+    dependencies --dependencies-output-file="$work/dependencies.txt" lint check test "$@"
 }
 
 # Every generated service's target spec, for `green`.
