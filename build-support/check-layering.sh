@@ -3,12 +3,21 @@
 # violation must fail the build (so the rules can't silently stop applying).
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# Ten Pants runs below: one daemon shares Pants' start-up between them. A caller that chose
+# (PANTS_PANTSD set, as .ci/run does) keeps its choice; a daemon this script started is
+# stopped when it ends.
+if [[ -z "${PANTS_PANTSD:-}" ]]; then
+  export PANTS_PANTSD=true
+  bash build-support/pantsd.sh running || stop_daemon=yes
+fi
+probe_file=""
+cleanup() {
+  if [[ -n "$probe_file" ]]; then rm -f "$probe_file"; fi
+  if [[ -n "${stop_daemon:-}" ]]; then bash build-support/pantsd.sh stop; fi
+}
+trap cleanup EXIT
 
 ./pants dependencies :: >/dev/null || { echo "visibility rules are violated (see above)" >&2; exit 1; }
-
-probe_file=""
-cleanup() { [[ -n "$probe_file" ]] && rm -f "$probe_file"; }
-trap cleanup EXIT
 
 # from-package  imported-module  why it must be refused
 probes=(

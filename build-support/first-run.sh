@@ -11,7 +11,7 @@ trap 'rm -rf "$scratch"' EXIT
 real_cache="${XDG_CACHE_HOME:-$HOME/.cache}"
 output="$scratch/output"
 status=0
-XDG_CACHE_HOME="$scratch/cache" CI=true \
+XDG_CACHE_HOME="$scratch/cache" CI=true PANTS_PANTSD=false \
   PANTS_NAMED_CACHES_DIR="$real_cache/pants/named_caches" \
   PANTS_LOCAL_STORE_DIR="$real_cache/pants/lmdb_store" \
   ./pants test "$target" >"$output" 2>&1 || status=$?

@@ -9,6 +9,7 @@ a row count.
 import asyncio
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -203,7 +204,7 @@ async def test_the_recover_command_republishes_what_an_empty_restart_lost(
     """
     registry = CollectorRegistry()
     relay = OutboxRelay(engine, broker, registry=registry)
-    inbox, gate = Inbox("audit", sessions=engine), asyncio.Event()
+    inbox, gate, deliveries = Inbox("audit", sessions=engine), asyncio.Event(), list[str]()
     consumer = Consumer(
         broker,
         group="audit",
@@ -215,7 +216,7 @@ async def test_the_recover_command_republishes_what_an_empty_restart_lost(
         on_group_lost="wait",
         alarm_hold=0.2,
     )
-    consumer.subscribe(EventType.SUBJECT_CREATED, applying(inbox, gate))
+    consumer.subscribe(EventType.SUBJECT_CREATED, applying(inbox, gate, deliveries))
     await broker.ensure_group(STREAM, "audit")
     await consumer.start()
     try:
@@ -228,8 +229,8 @@ async def test_the_recover_command_republishes_what_an_empty_restart_lost(
         redis_server.restart()  # empty
         gate.set()  # the batch it was stuck in completes: its acks go nowhere
         await eventually(lambda: _true(bool(consumer.watch.lost)))
-        # Applied, then lost with Redis: counted once the released batch has settled.
-        stuck = await _settled(lambda: effects(engine, "audit")) - 40
+        # The released batch applies its first event (its ack is lost with Redis).
+        await eventually(lambda: _more(effects(engine, "audit"), 40))
         with pytest.raises(ServiceUnavailableError, match="no such group"):
             await consumer.health_check()()
         await stage(engine, "during", 20)
@@ -243,8 +244,13 @@ async def test_the_recover_command_republishes_what_an_empty_restart_lost(
     finally:
         await consumer.stop()
     assert await effects(engine, "audit") == 120
-    # Sent twice: the batch applied before the restart, and the 20 the new stream kept.
-    assert stuck > 0 and inbox.duplicates == stuck + 20
+    assert inbox.duplicates == len(deliveries) - 120  # every extra delivery was skipped
+    times = Counter(deliveries)
+    # Sent again by recover: the lagging event applied before its ack was lost with Redis,
+    # and the 20 the new stream kept. Delivery is at least once: on a busy machine a batch
+    # can also come back after the visibility timeout, so these are lower bounds.
+    assert times["lagging-0"] >= 2, times
+    assert min(times[f"during-{i}"] for i in range(20)) >= 2, times
     # Counted per detection: two reads in flight when the group vanished may both see it.
     assert (
         sample(registry, "aurora_events_consumer_groups_lost_total", stream=STREAM, group="audit")
@@ -341,6 +347,10 @@ async def _true(value: bool) -> bool:
     return value
 
 
+async def _more(value: Awaitable[int], than: int) -> bool:
+    return await value > than
+
+
 async def test_the_relay_refuses_a_redis_without_aof_where_durability_is_required(
     tmp_path: Path, engine: AsyncEngine, redis_server: RedisServer
 ) -> None:
@@ -388,14 +398,3 @@ async def test_durability_is_required_in_staging_and_production_unless_accepted(
     finally:
         await broker.close()
     assert (persistence.durable, persistence.required) == (False, required)
-
-
-async def _settled(read: Callable[[], Awaitable[int]], quiet: float = 0.3) -> int:
-    """The value ``read`` returns once it has stopped changing for ``quiet`` seconds."""
-    last = await read()
-    while True:
-        await asyncio.sleep(quiet)
-        current = await read()
-        if current == last:
-            return current
-        last = current
