@@ -48,6 +48,14 @@ def service(make_service: MakeService, postgres: PrivatePostgres) -> Iterator[Se
     registry.dispose()
 
 
+def warm_up(client: httpx.Client) -> None:
+    """Get one 200: on a loaded machine the very first connect can outlast the deadline."""
+    for _ in range(20):
+        if client.get("/now").status_code == 200:
+            return
+    raise AssertionError("the service never answered /now with 200 before the freeze")
+
+
 def test_a_frozen_database_costs_a_request_its_deadline_not_more(
     service: Service, postgres: PrivatePostgres
 ) -> None:
@@ -57,7 +65,7 @@ def test_a_frozen_database_costs_a_request_its_deadline_not_more(
         LiveServer(service.app, **options) as url,
         httpx.Client(base_url=url, timeout=30) as client,
     ):
-        assert client.get("/now").status_code == 200  # a pooled connection now exists
+        warm_up(client)  # a pooled connection now exists
         postgres.freeze()
         started = time.monotonic()
         response = client.get("/now")
