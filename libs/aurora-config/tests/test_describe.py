@@ -70,7 +70,7 @@ def test_render_config_is_a_table_without_secrets(config: ServiceConfig, secret:
 
 
 def test_directly_built_configs_report_what_was_passed() -> None:
-    config = ServiceConfig.model_validate({"service": {"name": "svc", "port": 1234}})
+    config = ServiceConfig.composed().model_validate({"service": {"name": "svc", "port": 1234}})
     entries = {entry.variable: entry for entry in describe_config(config)}
 
     assert entries["AURORA_SERVICE__PORT"].source is ValueSource.OVERRIDE

@@ -8,12 +8,11 @@ import pytest
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from aurora.app import SecuritySettings
 from aurora.config import (
     AuroraSettings,
     ConfigError,
-    LoggingSettings,
     RedisSettings,
-    SecuritySettings,
     ServiceConfig,
     ServiceSettings,
     UnknownVariableWarning,
@@ -21,6 +20,7 @@ from aurora.config import (
     describe_config,
     generate_env_example,
 )
+from aurora.logging import LoggingSettings
 
 
 def test_sections_used_alone_read_env_dotenv_and_secrets(

@@ -13,7 +13,7 @@ from aurora.events import (
 
 
 def config(environment: str) -> ServiceConfig:
-    return ServiceConfig.model_validate(
+    return ServiceConfig.composed().model_validate(
         {
             "service": {"name": "subject-service", "environment": environment},
             "redis": {"url": "redis://127.0.0.1:6390/2"},
