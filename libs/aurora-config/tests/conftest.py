@@ -11,7 +11,23 @@ from pathlib import Path
 
 import pytest
 
+from aurora.app import AppSettings, SecuritySettings
+from aurora.config import AuroraSettings
+from aurora.db import DatabaseSettings
+from aurora.events import EventsSettings
+from aurora.http import ServiceEndpoints
+from aurora.logging import LoggingSettings
 from aurora.testing.config import isolated_config
+
+LIB_SECTIONS: tuple[type[AuroraSettings], ...] = (
+    AppSettings,
+    DatabaseSettings,
+    EventsSettings,
+    LoggingSettings,
+    SecuritySettings,
+    ServiceEndpoints,
+)
+"""The libs' sections, registered by importing them: every config here composes them."""
 
 
 @pytest.fixture(autouse=True)

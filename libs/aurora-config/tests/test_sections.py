@@ -177,3 +177,8 @@ def test_a_subclass_section_error_names_the_nested_variable(
 
     with pytest.raises(ConfigError, match="AURORA_GATEWAY__RATE_LIMIT__LIMIT .environment."):
         GatewayConfig.load("gateway")
+
+
+def test_a_subclass_section_takes_arguments() -> None:
+    assert GatewayConfig.load("gateway", gateway__upstreams=["x"]).gateway.upstreams == ["x"]
+    assert GatewayConfig.load("orders", gateway__upstreams=["y"]).gateway.upstreams == ["y"]

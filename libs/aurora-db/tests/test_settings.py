@@ -19,19 +19,6 @@ def workdir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
         yield directory
 
 
-@pytest.fixture()
-def secrets_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "secrets"
-    directory.mkdir()
-    monkeypatch.setenv("AURORA_SECRETS_DIR", str(directory))
-    return directory
-
-
-@pytest.fixture()
-def secret() -> str:
-    return "s3cr3t-VALUE-that-must-never-leak-0123456789"
-
-
 @pytest.mark.parametrize("source", SOURCES)
 def test_engine_fields_reach_the_engine_from_every_source(
     source: Source, workdir: Path, monkeypatch: pytest.MonkeyPatch
@@ -142,11 +129,14 @@ def test_url_from_parts_quotes_credentials() -> None:
 
 
 def test_password_fills_in_a_url_without_one(
-    secrets_dir: Path, monkeypatch: pytest.MonkeyPatch, secret: str
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The URL in plain config, the password in the secrets directory."""
     monkeypatch.setenv("AURORA_DATABASE__URL", "postgresql://app@db:5432/app")
-    (secrets_dir / "AURORA_DATABASE__PASSWORD").write_text(secret)
+    secret = "s3cr3t-VALUE-that-must-never-leak-0123456789"
+    set_variable(
+        "secrets", "AURORA_DATABASE__PASSWORD", secret, monkeypatch=monkeypatch, workdir=workdir
+    )
 
     database = ServiceConfig.load("svc").database
 
