@@ -152,7 +152,7 @@ def aurora_app() -> Any:
     from aurora.logging import setup_logging
 
     setup_logging("bench", fmt="json", stream=open(os.devnull, "w"))  # noqa: SIM115
-    config = ServiceConfig.model_validate({"service": {"name": "bench"}})
+    config = ServiceConfig.composed().model_validate({"service": {"name": "bench"}})
     service = create_service("bench", config, configure_logging=False)
     return add_routes(service.app)
 

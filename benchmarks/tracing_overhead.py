@@ -72,7 +72,7 @@ def aurora_app() -> Any:
     from aurora.logging import setup_logging
 
     setup_logging("bench", fmt="json", stream=open(os.devnull, "w"))  # noqa: SIM115
-    config = ServiceConfig.model_validate(
+    config = ServiceConfig.composed().model_validate(
         {
             "service": {"name": "bench", "environment": "production"},
             "security": {"jwt_secret": "x" * 48},

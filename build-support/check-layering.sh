@@ -23,6 +23,7 @@ trap cleanup EXIT
 probes=(
   "libs/aurora-errors/src/aurora/errors aurora.logging errors-is-the-floor"
   "libs/aurora-config/src/aurora/config aurora.db config-below-db"
+  "libs/aurora-config/src/aurora/config aurora.logging config-below-logging"
   "libs/aurora-app/src/aurora/app aurora.db app-never-imports-db"
   "libs/aurora-app/src/aurora/app aurora.http app-never-imports-http"
   "libs/aurora-app/src/aurora/app aurora.telemetry app-never-imports-telemetry"

@@ -36,7 +36,7 @@ def make_config(name: str = "demo-service", **sections: Any) -> ServiceConfig:
         "description": "A demo",
         **sections.pop("service", {}),
     }
-    return ServiceConfig.model_validate({"service": service, **sections})
+    return ServiceConfig.composed().model_validate({"service": service, **sections})
 
 
 @pytest.fixture(autouse=True)

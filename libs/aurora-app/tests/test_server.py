@@ -118,7 +118,7 @@ SCRIPT = textwrap.dedent("""
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def build():
-        config = ServiceConfig.model_validate({"service": {"name": "drain-demo", "port": 1}})
+        config = ServiceConfig.composed().model_validate({"service": {"name": "drain-demo", "port": 1}})
         drain = float(os.environ.get("DEMO_DRAIN_SECONDS", "3"))
         service = create_service("drain-demo", config, drain_seconds=drain, configure_logging=False)
         service.on_shutdown(lambda: print("shutdown hook ran", flush=True))
@@ -200,7 +200,7 @@ def test_an_invalid_configuration_is_one_log_line_and_exit_status_2(tmp_path: Pa
             from aurora.config import ServiceConfig
 
             def build():
-                config = ServiceConfig.model_validate({"service": {"name": "bad"}})
+                config = ServiceConfig.composed().model_validate({"service": {"name": "bad"}})
                 return create_service("bad", config, request_deadline=-1)
 
             main(build, [])

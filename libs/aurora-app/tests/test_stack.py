@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse
 from starlette.testclient import TestClient
 
 from aurora.app import AppSettings, Service, create_service
-from aurora.config import ConfigError, reset_config_cache
+from aurora.config import ConfigError, ServiceConfig, reset_config_cache
 from aurora.logging.testing import capture_logs
 
 MakeService = Callable[..., Service]
@@ -144,15 +144,15 @@ def test_bodies_within_the_limit_pass(upload_client: TestClient) -> None:
     assert upload_client.post("/upload", content=chunks()).json() == {"size": 50}
 
 
-def test_settings_come_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch, make_service: MakeService
-) -> None:
-    monkeypatch.setenv("AURORA_APP__GZIP", "true")
-    monkeypatch.setenv("AURORA_APP__RATE_LIMIT__LIMIT", "7")
-    settings = AppSettings()
-    assert settings.gzip is True
-    assert settings.rate_limit.limit == 7
-    assert make_service().settings.gzip is True
+def test_settings_come_from_the_config(make_service: MakeService) -> None:
+    settings = AppSettings.model_validate({"gzip": True, "rate_limit": {"limit": 7}})
+    service = create_service(
+        "demo-service",
+        ServiceConfig.composed().model_validate({"service": {"name": "demo"}, "app": settings}),
+        configure_logging=False,
+    )
+    assert service.settings.gzip is True
+    assert service.settings.rate_limit.limit == 7
 
 
 def test_options_override_given_settings(make_service: MakeService) -> None:

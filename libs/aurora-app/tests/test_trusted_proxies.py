@@ -6,11 +6,11 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from pydantic import ValidationError
 from serving import serving
 from starlette.requests import Request
 
 from aurora.app import AppSettings, Service
+from aurora.config import ConfigError
 
 MakeService = Callable[..., Service]
 
@@ -76,7 +76,7 @@ def test_the_rate_limiter_counts_the_real_client(make_service: MakeService) -> N
 
 @pytest.mark.parametrize("value", ["localhost", "10.0.0.0/33", "*"])
 def test_trusted_proxies_must_be_addresses(value: str) -> None:
-    with pytest.raises(ValidationError, match="not an IP address"):
+    with pytest.raises(ConfigError, match="not an IP address"):
         AppSettings(trusted_proxies=(value,))
 
 

@@ -1,28 +1,40 @@
-"""Every test starts from a clean slate: no AURORA_* variables, an empty cwd, no cache."""
+"""Every test starts from a clean slate: no AURORA_* variables, an empty cwd, no cache.
+
+The libs' sections are imported, so the configs these tests load are composed
+the way a service's is (``database``, ``security``, ``services``, ``logging``...).
+"""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from aurora.config import reset_config_cache
+from aurora.app import AppSettings, SecuritySettings
+from aurora.config import AuroraSettings
+from aurora.db import DatabaseSettings
+from aurora.events import EventsSettings
+from aurora.http import ServiceEndpoints
+from aurora.logging import LoggingSettings
+from aurora.testing.config import isolated_config
+
+LIB_SECTIONS: tuple[type[AuroraSettings], ...] = (
+    AppSettings,
+    DatabaseSettings,
+    EventsSettings,
+    LoggingSettings,
+    SecuritySettings,
+    ServiceEndpoints,
+)
+"""The libs' sections, registered by importing them: every config here composes them."""
 
 
 @pytest.fixture(autouse=True)
 def clean_config_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     """Isolate from the machine: its AURORA_* variables, a .env or services.yml in cwd."""
-    for name in list(os.environ):
-        if name.upper().startswith("AURORA_"):
-            monkeypatch.delenv(name)
-    workdir = tmp_path / "cwd"
-    workdir.mkdir()
-    monkeypatch.chdir(workdir)
-    reset_config_cache()
-    yield workdir
-    reset_config_cache()
+    with isolated_config(monkeypatch, tmp_path / "cwd") as workdir:
+        yield workdir
 
 
 @pytest.fixture()

@@ -8,9 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
 
 import aurora
 from aurora.config import (
+    AuroraSettings,
     ServiceConfig,
     ValueSource,
     describe_config,
@@ -70,7 +73,7 @@ def test_render_config_is_a_table_without_secrets(config: ServiceConfig, secret:
 
 
 def test_directly_built_configs_report_what_was_passed() -> None:
-    config = ServiceConfig.model_validate({"service": {"name": "svc", "port": 1234}})
+    config = ServiceConfig.composed().model_validate({"service": {"name": "svc", "port": 1234}})
     entries = {entry.variable: entry for entry in describe_config(config)}
 
     assert entries["AURORA_SERVICE__PORT"].source is ValueSource.OVERRIDE
@@ -166,6 +169,17 @@ class TestCommandLine:
         assert main(["show", "svc", "--strict"]) == 1
         assert "AURORA_REDIS__URLL" in capsys.readouterr().err
 
+    def test_a_service_config_class_brings_its_sections(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        reference = f"{__name__}:{OrdersConfig.__name__}"
+        assert main(["--config", reference, "env-example", "orders"]) == 0
+        assert "\n# AURORA_ORDERS__BATCH_SIZE=100\n" in capsys.readouterr().out
+
+    def test_an_unknown_config_class_is_a_usage_error(self) -> None:
+        with pytest.raises(SystemExit):
+            main(["--config", "nowhere:Config", "show", "svc"])
+
     def test_env_example_to_stdout_and_file(
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
@@ -175,3 +189,16 @@ class TestCommandLine:
         output = tmp_path / ".env.example"
         assert main(["env-example", "user-service", "-o", str(output)]) == 0
         assert output.read_text() == generate_env_example("user-service")
+
+
+class OrdersSettings(AuroraSettings):
+    """Orders' own knobs."""
+
+    model_config = SettingsConfigDict(env_prefix="AURORA_ORDERS__")
+
+    batch_size: int = 100
+    """Orders settled per run."""
+
+
+class OrdersConfig(ServiceConfig):
+    orders: OrdersSettings = Field(default_factory=lambda: OrdersSettings.model_validate({}))

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from aurora.app import SecuritySettings
 from aurora.config import (
     ConfigError,
-    SecuritySettings,
     ServiceConfig,
     ServiceSettings,
     UnknownVariableWarning,
@@ -191,13 +191,12 @@ class TestUnknownVariables:
     @pytest.mark.parametrize(
         "name",
         [
-            "AURORA_APP__CORS",
-            "AURORA_EVENTS__STREAM",
+            "AURORA_GATEWAY_SIDECAR__MODE",
             "AURORA_TEST_POSTGRES_URL",
             "AURORA_ENV_FILE",
         ],
     )
-    def test_other_libraries_prefixes_are_not_this_configs_to_judge(
+    def test_prefixes_no_section_claims_are_not_this_configs_to_judge(
         self, name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     ) -> None:
         value = str(tmp_path) if name == "AURORA_ENV_FILE" else "x"
@@ -206,6 +205,23 @@ class TestUnknownVariables:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             ServiceConfig.load("svc", strict=True)
+
+    @pytest.mark.parametrize(
+        ("name", "suggestion"),
+        [
+            ("AURORA_APP__GZIPP", "AURORA_APP__GZIP"),
+            ("AURORA_EVENTS__STREAM", "AURORA_EVENTS__STREAM_PREFIX"),
+            ("AURORA_DATABASE__POOL_PREPING", "AURORA_DATABASE__POOL_PRE_PING"),
+        ],
+    )
+    def test_typos_in_every_libs_section_are_reported(
+        self, name: str, suggestion: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The app's and events' sections are composed in, so their typos are caught too."""
+        monkeypatch.setenv(name, "x")
+
+        with pytest.warns(UnknownVariableWarning, match=f"did you mean {suggestion}\\?"):
+            ServiceConfig.load("svc")
 
     def test_unknown_arguments_always_fail(self) -> None:
         with pytest.raises(ConfigError, match="database__urll"):

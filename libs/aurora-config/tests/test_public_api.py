@@ -3,27 +3,27 @@ import aurora.config
 
 def test_public_api_is_exactly_these_names() -> None:
     assert aurora.config.__all__ == [
+        "ENTRY_POINT_GROUP",
         "AuroraSettings",
         "CommaList",
         "ConfigEntry",
         "ConfigError",
         "ConfigProblem",
-        "DatabaseSettings",
-        "LoggingSettings",
         "Origin",
         "RedisSettings",
-        "SecuritySettings",
         "ServiceConfig",
-        "ServiceEndpoint",
         "ServiceSettings",
-        "ServicesSettings",
         "UnknownVariableWarning",
         "ValueSource",
         "describe_config",
+        "field_at",
         "generate_env_example",
         "get_config",
+        "installed_sections",
+        "register_section",
         "render_config",
         "reset_config_cache",
+        "service_key",
     ]
 
 

@@ -20,6 +20,8 @@ def test_readme_has_examples() -> None:
 
 @pytest.mark.parametrize("index", range(len(_python_blocks())))
 def test_readme_example_runs(index: int, capsys: pytest.CaptureFixture[str]) -> None:
-    exec(compile(_python_blocks()[index], f"README.md example {index}", "exec"), {})  # noqa: S102
+    # dont_inherit: this module's `from __future__ import annotations` is not the example's.
+    code = compile(_python_blocks()[index], f"README.md example {index}", "exec", dont_inherit=True)
+    exec(code, {})  # noqa: S102
 
     assert capsys.readouterr().out

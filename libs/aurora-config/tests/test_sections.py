@@ -8,12 +8,11 @@ import pytest
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from aurora.app import SecuritySettings
 from aurora.config import (
     AuroraSettings,
     ConfigError,
-    LoggingSettings,
     RedisSettings,
-    SecuritySettings,
     ServiceConfig,
     ServiceSettings,
     UnknownVariableWarning,
@@ -21,6 +20,7 @@ from aurora.config import (
     describe_config,
     generate_env_example,
 )
+from aurora.logging import LoggingSettings
 
 
 def test_sections_used_alone_read_env_dotenv_and_secrets(
@@ -177,3 +177,8 @@ def test_a_subclass_section_error_names_the_nested_variable(
 
     with pytest.raises(ConfigError, match="AURORA_GATEWAY__RATE_LIMIT__LIMIT .environment."):
         GatewayConfig.load("gateway")
+
+
+def test_a_subclass_section_takes_arguments() -> None:
+    assert GatewayConfig.load("gateway", gateway__upstreams=["x"]).gateway.upstreams == ["x"]
+    assert GatewayConfig.load("orders", gateway__upstreams=["y"]).gateway.upstreams == ["y"]

@@ -48,6 +48,7 @@ def test_log_format_is_console_in_development_and_json_elsewhere(
 ) -> None:
     assert get_config("a").logging.format == "console"
     monkeypatch.setenv("AURORA_SERVICE__ENVIRONMENT", "prod")
+    monkeypatch.setenv("AURORA_DATABASE__CURSOR_SECRET", "shared")
 
     assert get_config("b").logging.format == "json"
     assert get_config("b").service.environment == "production"
@@ -67,7 +68,7 @@ def test_direct_construction_reads_no_source(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("AURORA_SERVICE__PORT", "9999")
     monkeypatch.setenv("AURORA_DATABASE__URL", "postgresql://env@db/app")
 
-    config = ServiceConfig.model_validate({"service": {"name": "x"}})
+    config = ServiceConfig.composed().model_validate({"service": {"name": "x"}})
 
     assert config.service.port == 8000
     assert config.database.connection_string == "sqlite:///data/x/x.db"

@@ -49,9 +49,14 @@ with get_db_session("subject-service") as db:
 
 
 def _run(code: str, cwd: Path, **env: str) -> str:
-    """Run ``code`` in a fresh interpreter: its own cwd, default registry and metadata."""
+    """Run ``code`` in a fresh interpreter: its own cwd, default registry and metadata.
+
+    A cursor secret is set, as a deployment would: without one, development logs
+    that its cursors are signed with a per-process key, and that line is not the example's.
+    """
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("AURORA_DATABASE__")}
-    environment = {**inherited, "PYTHONPATH": child_python_path(), **env}
+    secret = {"AURORA_DATABASE__CURSOR_SECRET": "docs-example"}
+    environment = {**inherited, **secret, "PYTHONPATH": child_python_path(), **env}
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=cwd,

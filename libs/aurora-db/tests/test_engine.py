@@ -7,6 +7,7 @@ from db_registry import SERVICE, make_registry
 from sqlalchemy import text
 
 from aurora.db import (
+    DatabaseSettings,
     DatabaseUnavailableError,
     EngineRegistry,
     QueryTimeoutError,
@@ -20,7 +21,6 @@ from aurora.db import (
     get_registry,
     reset_engines,
 )
-from aurora.db._settings import EngineOptions
 from aurora.testing.databases import postgres_url
 
 
@@ -113,15 +113,14 @@ def test_urls_are_normalised_to_the_shipped_drivers():
         database_target("mysql://h/db")
 
 
-def test_settings_objects_supply_options():
-    class Settings:
-        connection_string = "postgresql+psycopg://u@h/db"
-        async_connection_string = "postgresql+psycopg://u@h/db"
-        pool_size = 3
-        statement_timeout_ms = 0
+def test_settings_supply_options_and_overrides_replace_them():
+    settings = DatabaseSettings(url="postgresql://u@h/db", pool_size=3, statement_timeout_ms=0)
 
-    target = database_target(Settings(), echo=True)
-    assert target.options == EngineOptions(pool_size=3, statement_timeout_ms=0, echo=True)
+    target = database_target(settings, echo=True)
+
+    assert target.settings == DatabaseSettings(
+        url="postgresql://u@h/db", pool_size=3, statement_timeout_ms=0, echo=True
+    )
 
 
 def test_default_registry_lifecycle(tmp_path):

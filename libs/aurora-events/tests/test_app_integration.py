@@ -39,7 +39,7 @@ class Subject(Base):
 
 
 def build_service(database: Path):  # type: ignore[no-untyped-def]
-    config = ServiceConfig.model_validate(
+    config = ServiceConfig.composed().model_validate(
         {
             "service": {
                 "name": "subject-service",

@@ -99,7 +99,7 @@ def test_an_unregistered_type_is_refused() -> None:
 
 
 def test_a_service_serves_its_document_next_to_openapi(tmp_path: Path) -> None:
-    config = ServiceConfig.model_validate(
+    config = ServiceConfig.composed().model_validate(
         {"service": {"name": "catalog-service", "environment": "test", "data_dir": str(tmp_path)}}
     )
     service = create_service("catalog-service", config, configure_logging=False)

@@ -385,7 +385,7 @@ async def test_the_relay_refuses_a_redis_without_aof_where_durability_is_require
 async def test_durability_is_required_in_staging_and_production_unless_accepted(
     redis_server: RedisServer, environment: str, accept: bool, required: bool
 ) -> None:
-    config = ServiceConfig.model_validate(
+    config = ServiceConfig.composed().model_validate(
         {
             "service": {"name": "durable", "environment": environment},
             "redis": {"url": redis_server.url},

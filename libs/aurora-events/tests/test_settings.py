@@ -1,8 +1,10 @@
 """Settings from ``AURORA_EVENTS__*`` and the broker a service gets from its config."""
 
+from pathlib import Path
+
 import pytest
 
-from aurora.config import ServiceConfig
+from aurora.config import ServiceConfig, ValueSource, describe_config
 from aurora.events import (
     Consumer,
     EventsSettings,
@@ -10,10 +12,11 @@ from aurora.events import (
     RedisBroker,
     create_broker,
 )
+from aurora.testing.config import SOURCES, Source, isolated_config, set_variable
 
 
 def config(environment: str) -> ServiceConfig:
-    return ServiceConfig.model_validate(
+    return ServiceConfig.composed().model_validate(
         {
             "service": {"name": "subject-service", "environment": environment},
             "redis": {"url": "redis://127.0.0.1:6390/2"},
@@ -53,3 +56,19 @@ def test_consumers_take_their_tuning_from_settings() -> None:
     consumer = Consumer.from_settings(MemoryBroker(), settings, group="g", concurrency=4)
     assert consumer.group == "g"
     assert (consumer._batch_size, consumer._concurrency, consumer._visibility) == (7, 4, 3.0)
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_a_field_reaches_the_events_section_from_every_source(
+    source: Source, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with isolated_config(monkeypatch, tmp_path / "cwd") as workdir:
+        set_variable(
+            source, "AURORA_EVENTS__MAXLEN", "500", monkeypatch=monkeypatch, workdir=workdir
+        )
+        loaded = ServiceConfig.load("subject-service")
+
+    assert loaded.section(EventsSettings).maxlen == 500
+    assert {e.variable: e.source for e in describe_config(loaded)}[
+        "AURORA_EVENTS__MAXLEN"
+    ] is ValueSource(source)

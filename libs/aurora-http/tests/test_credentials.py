@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from token_endpoint import CLIENT_ID, CLIENT_SECRET, TokenEndpoint
 
-from aurora.config import SecuritySettings
+from aurora.app import SecuritySettings
 from aurora.http import (
     BearerToken,
     ClientCredentials,

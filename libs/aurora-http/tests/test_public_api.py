@@ -19,6 +19,8 @@ def test_all_is_the_sorted_public_surface() -> None:
         "RetryBudget",
         "RetryPolicy",
         "ServiceClient",
+        "ServiceEndpoint",
+        "ServiceEndpoints",
         "SyncServiceClient",
         "TokenEndpointError",
         "configure",

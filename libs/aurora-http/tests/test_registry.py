@@ -8,6 +8,7 @@ import pytest
 from http_upstream import Upstream
 from prometheus_client import CollectorRegistry
 
+from aurora.config import ServiceConfig
 from aurora.errors import AuroraError
 from aurora.http import (
     ClientRegistry,
@@ -46,13 +47,23 @@ async def test_aclose_all_closes_the_pools(upstream: Upstream, registry: ClientR
         sync_client.get("/x")
 
 
-def test_base_url_comes_from_the_services_registry_in_config(
+def test_base_url_comes_from_the_services_section_of_the_config(
+    upstream: Upstream, registry: ClientRegistry
+) -> None:
+    config = ServiceConfig.load(
+        "gateway", environ={"AURORA_SERVICES__SUBJECT_SERVICE__URL": upstream.url}
+    )
+    with SyncServiceClient("subject-service", registry=registry, config=config) as client:
+        assert client.base_url == upstream.url
+        assert client.get("/api/v1/subjects").status_code == 200
+
+
+def test_without_a_config_the_environment_is_not_read(
     upstream: Upstream, registry: ClientRegistry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AURORA_SERVICES__SUBJECT_SERVICE__URL", upstream.url)
-    with SyncServiceClient("subject-service", registry=registry) as client:
-        assert client.base_url == upstream.url
-        assert client.get("/api/v1/subjects").status_code == 200
+    with pytest.raises(AuroraError, match="http_client_misconfigured|no URL"):
+        ServiceClient("subject-service", registry=registry)
 
 
 def test_missing_url_is_a_configuration_error(registry: ClientRegistry) -> None:

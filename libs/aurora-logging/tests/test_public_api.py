@@ -10,6 +10,7 @@ def test_all_is_the_sorted_public_surface() -> None:
         "LineWriter",
         "LogFormat",
         "LoggingConfigError",
+        "LoggingSettings",
         "bind_correlation_id",
         "get_correlation_id",
         "get_logger",

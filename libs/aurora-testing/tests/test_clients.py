@@ -17,7 +17,7 @@ from aurora.testing.clients import TestClient
 
 
 def service_with_hooks(calls: list[str]) -> Service:
-    config = ServiceConfig.model_validate({"service": {"name": "hooks"}})
+    config = ServiceConfig.composed().model_validate({"service": {"name": "hooks"}})
     service = create_service("hooks", config, configure_logging=False)
     service.on_startup(lambda: calls.append("startup"))
     service.on_shutdown(lambda: calls.append("shutdown"))

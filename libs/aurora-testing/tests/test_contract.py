@@ -27,7 +27,9 @@ class Stored(Order):
 
 
 def orders_service(**security: object) -> Service:
-    config = ServiceConfig.model_validate({"service": {"name": "orders"}, "security": security})
+    config = ServiceConfig.composed().model_validate(
+        {"service": {"name": "orders"}, "security": security}
+    )
     service = create_service("orders", config, configure_logging=False, request_logging=False)
     orders: dict[int, Stored] = {}
 

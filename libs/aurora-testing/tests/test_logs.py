@@ -56,7 +56,7 @@ def test_lines_are_the_json_objects_a_collector_would_parse(logs: LogCapture) ->
 
 
 def test_a_service_request_is_logged_with_its_correlation_id() -> None:
-    config = ServiceConfig.model_validate({"service": {"name": "orders"}})
+    config = ServiceConfig.composed().model_validate({"service": {"name": "orders"}})
     service = create_service("orders", config, configure_logging=False)
 
     with capture_log_lines() as logs, TestClient(service.app) as client:

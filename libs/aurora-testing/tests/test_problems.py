@@ -22,7 +22,7 @@ class Order(BaseModel):
 
 
 def orders_service() -> Service:
-    config = ServiceConfig.model_validate({"service": {"name": "orders"}})
+    config = ServiceConfig.composed().model_validate({"service": {"name": "orders"}})
     service = create_service("orders", config, configure_logging=False)
 
     @service.app.post("/orders")

@@ -78,11 +78,11 @@ class SubjectOut(BaseModel):
 
 def build_service(database_url: str, broker: Broker, security: dict[str, Any]) -> Service:
     """The service's own wiring: the test only chooses the database, broker and keys."""
-    config = ServiceConfig.model_validate(
+    config = ServiceConfig.composed().model_validate(
         {"service": {"name": SERVICE, "environment": "test"}, "security": security}
     )
     service = create_service(SERVICE, config, configure_logging=False)
-    registry = EngineRegistry(secret_loader=lambda _: None)
+    registry = EngineRegistry()
     registry.configure(SERVICE, database_url)
     relay = OutboxRelay(registry.async_sessionmaker(SERVICE), broker, poll_interval=5.0)
     publisher = Publisher(on_outbox_commit=relay.wake)

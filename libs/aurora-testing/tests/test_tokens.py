@@ -17,7 +17,9 @@ from aurora.testing.tokens import claims_of
 
 
 def scoped_service(security: dict[str, object]) -> Service:
-    config = ServiceConfig.model_validate({"service": {"name": "subjects"}, "security": security})
+    config = ServiceConfig.composed().model_validate(
+        {"service": {"name": "subjects"}, "security": security}
+    )
     service = create_service("subjects", config, configure_logging=False)
 
     @service.app.get("/me")
@@ -92,7 +94,7 @@ def test_claims_follow_the_factory_settings_and_clock() -> None:
 
 def test_from_settings_signs_with_the_service_configuration() -> None:
     secret = "x" * 40
-    config = ServiceConfig.model_validate(
+    config = ServiceConfig.composed().model_validate(
         {"service": {"name": "subjects"}, "security": {"jwt_secret": secret, "jwt_audience": "s"}}
     )
 
@@ -103,7 +105,7 @@ def test_from_settings_signs_with_the_service_configuration() -> None:
 
 
 def test_rs256_settings_without_a_private_key_cannot_sign() -> None:
-    config = ServiceConfig.model_validate(
+    config = ServiceConfig.composed().model_validate(
         {"service": {"name": "s"}, "security": {"jwt_algorithm": "RS256", "jwt_public_key": "k"}}
     )
     with pytest.raises(ValueError, match="jwt_private_key"):

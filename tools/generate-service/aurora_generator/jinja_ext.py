@@ -20,18 +20,19 @@ from __future__ import annotations
 
 import functools
 import json
+from typing import Any
 
 import black
 from black.mode import TargetVersion
 from jinja2 import Environment
 from jinja2.ext import Extension
-from pydantic import Field
+from pydantic import Field, create_model
 
-from aurora.config import ServiceConfig, generate_env_example
+from aurora.config import AuroraSettings, ServiceConfig, generate_env_example
 
 from aurora_generator.naming import pascal_case, pluralize
 
-__all__ = ["TEMPLATE_PATH", "ServiceTemplateExtension"]
+__all__ = ["TEMPLATE_PATH", "ServiceTemplateExtension", "service_config"]
 
 TEMPLATE_PATH = "tools/generate-service/aurora_generator/templates/service"
 """The template's directory, relative to the monorepo root."""
@@ -59,19 +60,44 @@ def _lstrip(text: str) -> str:
 
 
 def _env_example(name: str, port: int, events: bool) -> str:
-    config_class = _with_events_section() if events else ServiceConfig
-    return generate_env_example(name, config_class=config_class, service__port=port)
+    return generate_env_example(name, config_class=service_config(events), service__port=port)
 
 
-def _with_events_section() -> type[ServiceConfig]:
-    """A service config that also holds aurora-events' ``AURORA_EVENTS__*`` section."""
-    # Imported only for services that use events: the generator stays light otherwise.
-    from aurora.events import EventsSettings
+def _section(kind: type[AuroraSettings]) -> Any:
+    return Field(default_factory=functools.partial(kind.model_validate, {}))
 
-    class EventsServiceConfig(ServiceConfig):
-        events: EventsSettings = Field(default_factory=lambda: EventsSettings.model_validate({}))
 
-    return EventsServiceConfig
+@functools.cache
+def service_config(events: bool) -> type[ServiceConfig]:
+    """The sections a generated service's config holds: those of the libs it uses.
+
+    Declared rather than taken from what this process has imported, so the example
+    is the same however the generator was started.
+    """
+    from aurora.app import AppSettings, SecuritySettings
+    from aurora.db import DatabaseSettings
+    from aurora.http import ServiceEndpoints
+    from aurora.logging import LoggingSettings
+
+    fields: dict[str, Any] = {
+        "database": (DatabaseSettings, _section(DatabaseSettings)),
+        "services": (ServiceEndpoints, _section(ServiceEndpoints)),
+        "security": (SecuritySettings, _section(SecuritySettings)),
+        "logging": (LoggingSettings, _section(LoggingSettings)),
+        "app": (AppSettings, _section(AppSettings)),
+    }
+    if events:  # imported only for services that use events
+        from aurora.events import EventsSettings
+
+        fields["events"] = (EventsSettings, _section(EventsSettings))
+    config: type[ServiceConfig] = create_model(
+        "GeneratedServiceConfig", __base__=_DeclaredConfig, **fields
+    )
+    return config
+
+
+class _DeclaredConfig(ServiceConfig):
+    compose_installed = False
 
 
 class ServiceTemplateExtension(Extension):

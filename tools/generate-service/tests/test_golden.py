@@ -19,7 +19,7 @@ import yaml
 
 from aurora.config import generate_env_example
 
-from aurora_generator.jinja_ext import TEMPLATE_PATH
+from aurora_generator.jinja_ext import TEMPLATE_PATH, service_config
 from aurora_generator.testing import new_repo, run_cli, tree_of
 
 GOLDEN = Path(__file__).parent / "golden" / "user-service.snapshot"
@@ -78,7 +78,9 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 def test_generation_matches_the_golden_snapshot(generated: dict[str, str]) -> None:
     files = dict(generated)
-    from_config = generate_env_example("user-service", service__port=8005)
+    from_config = generate_env_example(
+        "user-service", config_class=service_config(events=False), service__port=8005
+    )
     files[ENV_EXAMPLE] = _ENV_EXAMPLE_MARK + files[ENV_EXAMPLE].removeprefix(from_config)
     if os.environ.get("AURORA_UPDATE_GOLDEN"):
         GOLDEN.write_text(render_snapshot(files), encoding="utf-8")
@@ -90,7 +92,9 @@ def test_generation_matches_the_golden_snapshot(generated: dict[str, str]) -> No
 
 
 def test_the_env_example_comes_from_aurora_config(generated: dict[str, str]) -> None:
-    from_config = generate_env_example("user-service", service__port=8005)
+    from_config = generate_env_example(
+        "user-service", config_class=service_config(events=False), service__port=8005
+    )
 
     assert generated[ENV_EXAMPLE].startswith(from_config)
     assert "AURORA_SERVICE__PORT=8005\n" in from_config

@@ -50,9 +50,9 @@ def install_events(
     Args:
         group: The consumer group, shared by every replica, and the inbox's name.
         broker: Where events come from; chosen by ``AURORA_EVENTS__*`` when omitted.
-        settings: aurora-events' settings; read from the environment when omitted.
+        settings: aurora-events' settings; the config's ``events`` section when omitted.
     """
-    settings = settings if settings is not None else EventsSettings()
+    settings = settings if settings is not None else config.section(EventsSettings)
     broker = broker if broker is not None else create_broker(config, settings=settings)
     inbox = Inbox(group, sessions=get_async_engine(SERVICE_NAME))
     consumer = Consumer.from_settings(broker, settings, group=group)

@@ -1,12 +1,15 @@
 """Who Catalog Service is, and the settings only it has.
 
-The shared concerns (database, logging, security, other services' URLs) are
-aurora.config's; this service's own knobs live here under their own prefix,
-``AURORA_CATALOG_SERVICE__``, as each Aurora lib keeps its own.
+The shared concerns (database, logging, security, other services' URLs) are the
+sections of the libs that own them, which aurora-config composes into this
+service's :class:`Config`; this service's own knobs are one more section, under
+their own prefix, ``AURORA_CATALOG_SERVICE__``, read from the same sources in the same load.
 """
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from aurora.config import AuroraSettings, ServiceConfig
 
 SERVICE_NAME = "catalog-service"
 SERVICE_TITLE = "Catalog Service"
@@ -16,14 +19,10 @@ SUBJECT_SERVICE = "subject-service"
 """The upstream this service calls, by its name in the service registry (``services.yml``)."""
 
 
-class Settings(BaseSettings):
+class Settings(AuroraSettings):
     """Settings of catalog-service alone, from ``AURORA_CATALOG_SERVICE__*`` variables."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="AURORA_CATALOG_SERVICE__",
-        frozen=True,
-        extra="ignore",
-    )
+    model_config = SettingsConfigDict(env_prefix="AURORA_CATALOG_SERVICE__")
 
     migrate_on_startup: bool = True
     """Upgrade the database to the latest migration when the service starts."""
@@ -39,3 +38,9 @@ class Settings(BaseSettings):
     """Calls needed in the window before the circuit may open."""
     breaker_open_seconds: float = Field(default=30.0, gt=0)
     """Seconds an open circuit refuses calls (answering 503 with Retry-After) before a trial."""
+
+
+class Config(ServiceConfig):
+    """Catalog Service's configuration: the installed libs' sections plus its own."""
+
+    catalog_service: Settings = Field(default_factory=lambda: Settings.model_validate({}))

@@ -7,7 +7,7 @@ the tests, with their own config), and resources open when the app starts.
 from typing import Any
 
 from aurora.app import Service, create_service
-from aurora.config import ServiceConfig, get_config
+from aurora.config import ServiceConfig
 from aurora.events import Broker
 from aurora.logging import get_logger
 from aurora.telemetry import install_tracing
@@ -15,17 +15,23 @@ from aurora.telemetry import install_tracing
 from subject_service.database import install_database
 from subject_service.events import install_events
 from subject_service.routes import WRITE_SCOPE, router
-from subject_service.settings import SERVICE_DESCRIPTION, SERVICE_NAME, SERVICE_TITLE, Settings
+from subject_service.settings import (
+    SERVICE_DESCRIPTION,
+    SERVICE_NAME,
+    SERVICE_TITLE,
+    Config,
+    Settings,
+)
 
 
-def load_config(**overrides: Any) -> ServiceConfig:
-    """The service's configuration from aurora.config's sources, plus its identity.
+def load_config(**overrides: Any) -> Config:
+    """The service's configuration, read once from aurora.config's sources, plus its identity.
 
     The title and description are the code's (arguments outrank every source);
     ``overrides`` (``database__url=...``) win over the environment, for tests.
     """
     identity = {"service__title": SERVICE_TITLE, "service__description": SERVICE_DESCRIPTION}
-    return get_config(SERVICE_NAME, **{**identity, **overrides})
+    return Config.load(SERVICE_NAME, **{**identity, **overrides})
 
 
 def build_service(
@@ -38,11 +44,12 @@ def build_service(
 
     Args:
         config: aurora.config's configuration; :func:`load_config` when omitted.
-        settings: This service's own settings; from ``AURORA_SUBJECT_SERVICE__*``.
+        settings: This service's own settings; the config's ``subject_service`` section
+            (``AURORA_SUBJECT_SERVICE__*``) when omitted.
         broker: Where events go; chosen from the configuration when omitted.
     """
     config = config if config is not None else load_config()
-    settings = settings if settings is not None else Settings()
+    settings = settings if settings is not None else config.section(Settings)
     service = create_service(SERVICE_NAME, config)
     install_tracing(service, config)  # off unless OTEL_EXPORTER_OTLP_ENDPOINT is set
     install_database(service, config, migrate=settings.migrate_on_startup)

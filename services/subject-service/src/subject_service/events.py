@@ -94,9 +94,9 @@ def install_events(
     Args:
         broker: Where events go; by default the one ``AURORA_EVENTS__*`` and the
             config choose (``create_broker``). Tests pass an in-memory one to inspect.
-        settings: aurora-events' settings; read from the environment when omitted.
+        settings: aurora-events' settings; the config's ``events`` section when omitted.
     """
-    settings = settings if settings is not None else EventsSettings()
+    settings = settings if settings is not None else config.section(EventsSettings)
     broker = broker if broker is not None else create_broker(config, settings=settings)
     metrics = service.metrics.registry if service.metrics is not None else None
     relay = OutboxRelay(

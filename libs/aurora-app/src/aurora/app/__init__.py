@@ -44,6 +44,7 @@ from aurora.app._security import (
     require_roles,
     require_scopes,
 )
+from aurora.app._security_settings import JwtAlgorithm, SecuritySettings
 from aurora.app._service import Service, create_service
 from aurora.app._settings import AppSettings, IdempotencySettings, RateLimitSettings
 from aurora.app.middleware._deadline import deadline, remaining_seconds
@@ -64,6 +65,7 @@ __all__ = [
     "InsufficientScopeError",
     "InvalidTokenError",
     "JwksKeySource",
+    "JwtAlgorithm",
     "KeyFetchError",
     "KeySource",
     "KeysUnavailableError",
@@ -78,6 +80,7 @@ __all__ = [
     "RateLimiterUnavailableError",
     "RedisIdempotencyStore",
     "RedisRateLimitBackend",
+    "SecuritySettings",
     "Service",
     "SigningKey",
     "StaticKeys",

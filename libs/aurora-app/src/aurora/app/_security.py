@@ -31,7 +31,7 @@ from aurora.app._keys import (
     SigningKey,
     StaticKeys,
 )
-from aurora.config import SecuritySettings
+from aurora.app._security_settings import SecuritySettings
 from aurora.errors import AuroraError, ForbiddenError, UnauthorizedError
 from aurora.utils import set_current_actor
 

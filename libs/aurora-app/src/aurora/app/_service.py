@@ -40,12 +40,13 @@ from aurora.app._ratelimit import (
 )
 from aurora.app._runner import serve
 from aurora.app._security import TokenVerifier
+from aurora.app._security_settings import SecuritySettings
 from aurora.app._settings import AppSettings
 from aurora.app._stack import StackParts, access_log_for, build_middleware
 from aurora.app.middleware._tracing import FASTAPI_TELEMETRY_OFF
 from aurora.config import ServiceConfig, get_config
 from aurora.errors import AuroraError
-from aurora.logging import setup_logging
+from aurora.logging import LoggingSettings, setup_logging
 
 __all__ = ["Service", "create_service"]
 
@@ -114,7 +115,7 @@ class Service:
 
     def _build_app(self, info: Mapping[str, Any] | None) -> FastAPI:
         section = self.config.service
-        security = self.config.security
+        security = self.config.section(SecuritySettings)
         parts = StackParts(
             metrics=self.metrics,
             access_log=self._access_log,
@@ -281,24 +282,26 @@ def create_service(
     Args:
         name: The service name (``"subject-service"``).
         config: Its config; ``get_config(name)`` when omitted.
-        settings: Stack settings; read from ``AURORA_APP__*`` when omitted.
-        token_verifier: Overrides the verifier built from ``config.security``.
+        settings: Stack settings; the config's ``app`` section (``AURORA_APP__*``) when omitted.
+        token_verifier: Overrides the verifier built from the config's ``security`` section.
         rate_limit_backend: Overrides the backend chosen by ``settings.rate_limit``.
         idempotency_store: Overrides the store chosen by ``settings.idempotency``
             (a database-backed one, say).
         metrics_registry: Registry for the collectors; a fresh one by default.
         info: Extra facts for ``/info`` (``git_sha``, ``version``).
-        **options: ``AppSettings`` fields overriding ``settings`` and the environment,
+        **options: ``AppSettings`` fields overriding ``settings`` and the config,
             e.g. ``gzip=True`` or ``rate_limit={"enabled": True}``.
 
     Raises:
         ConfigError: The configuration is unsafe (CORS ``*`` with credentials) or invalid.
     """
     config = config if config is not None else get_config(name)
-    settings = _settings(settings, options)
+    settings = _settings(settings or config.section(AppSettings), options)
     if settings.configure_logging:
-        setup_logging(name, level=config.logging.level, fmt=config.logging.format)
-    verifier = token_verifier or TokenVerifier.from_settings(config.security, realm=name)
+        log = config.section(LoggingSettings)
+        setup_logging(name, level=log.level, fmt=log.format)
+    security = config.section(SecuritySettings)
+    verifier = token_verifier or TokenVerifier.from_settings(security, realm=name)
     backend = rate_limit_backend
     if backend is None and settings.rate_limit.enabled:
         backend = _default_backend(settings, config)
@@ -317,9 +320,7 @@ def create_service(
     )
 
 
-def _settings(settings: AppSettings | None, options: Mapping[str, Any]) -> AppSettings:
-    if settings is None:
-        return AppSettings(**options)
+def _settings(settings: AppSettings, options: Mapping[str, Any]) -> AppSettings:
     if not options:
         return settings
     return AppSettings.model_validate({**settings.model_dump(), **options})

@@ -1,18 +1,22 @@
 """The knobs of the service chassis, read from ``AURORA_APP__*``.
 
-aurora-app owns its own settings class (no god config object): the service's
-``ServiceConfig`` says *who* the service is (name, version, port, secrets); these
-settings say *how* the HTTP stack around it behaves. Every middleware layer has a
+aurora-app owns this section (no god config object): the service's ``service``
+section says *who* the service is (name, version, port); these settings say *how*
+the HTTP stack around it behaves. aurora-config composes it into the service's
+config, so ``AURORA_APP__GZIP`` works from the environment, ``.env`` and the
+secrets directory alike, and a typo in an ``AURORA_APP__`` name is reported. Every middleware layer has a
 switch here so a service can drop one without forking the chassis.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from aurora.config import AuroraSettings, register_section
 
 __all__ = ["PROBE_PATHS", "AppSettings", "IdempotencySettings", "RateLimitSettings"]
 
@@ -31,32 +35,40 @@ class RateLimitSettings(BaseModel):
     (protection first).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     enabled: bool = False
+    """Turn the service-wide request quota on."""
     limits: str | None = Field(
         default=None, description="Tiers such as '100/minute;2000/hour'; overrides limit/window."
     )
     limit: int = Field(default=100, ge=1, description="Requests allowed per window.")
     window_seconds: int = Field(default=60, ge=1)
+    """Length of the window limit counts over, in seconds."""
     strategy: Literal["moving-window", "sliding-window", "fixed-window"] = "moving-window"
+    """Counting strategy: moving-window, sliding-window or fixed-window."""
     key: Literal["ip", "subject", "api_key"] = Field(
         default="ip",
         description="'subject': the verified JWT subject; 'api_key': X-API-Key; else the IP.",
     )
     backend: Literal["memory", "redis"] = "memory"
+    """Where counters live: memory (one replica) or redis (shared)."""
     redis_url: str | None = Field(
         default=None,
         description="redis://, rediss:// or redis+cluster://; defaults to the config's redis.url.",
     )
     key_prefix: str = "aurora:ratelimit:"
+    """Prefix of the Redis keys."""
     redis_timeout: float = Field(default=0.25, gt=0)
+    """Seconds allowed for one Redis call before failure_policy applies."""
     failure_policy: Literal["open", "closed"] = "open"
+    """When the backend fails: open (let traffic through) or closed (answer 503)."""
     header_style: Literal["split", "combined"] = Field(
         default="split",
         description="'split': RateLimit-Limit/-Remaining/-Reset; 'combined': RateLimit + RateLimit-Policy.",
     )
     exempt_paths: tuple[str, ...] = (*PROBE_PATHS, "/metrics")
+    """Paths never rate limited (probes and metrics)."""
 
     @field_validator("limits")
     @classmethod
@@ -79,9 +91,10 @@ class IdempotencySettings(BaseModel):
     through ``backend=redis`` (``redis_url``, default the config's ``redis.url``).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     enabled: bool = True
+    """Replay the response of a repeated Idempotency-Key instead of running it twice."""
     ttl_seconds: float = Field(
         default=86_400.0, gt=0, description="How long a response is replayed."
     )
@@ -89,12 +102,17 @@ class IdempotencySettings(BaseModel):
         default=60.0, gt=0, description="How long a key stays reserved while its request runs."
     )
     methods: tuple[str, ...] = ("POST", "PATCH")
+    """Methods an Idempotency-Key applies to."""
     backend: Literal["memory", "redis"] = "memory"
+    """Where records live: memory (one replica) or redis (shared)."""
     redis_url: str | None = None
+    """Redis URL of the records; the config's redis.url when empty."""
     key_prefix: str = "aurora:idempotency:"
+    """Prefix of the Redis keys."""
 
 
-class AppSettings(BaseSettings):
+@register_section
+class AppSettings(AuroraSettings):
     """How the HTTP stack of a service behaves; env prefix ``AURORA_APP__``.
 
     Layers run in this fixed order, outermost first, each behind its switch:
@@ -102,31 +120,40 @@ class AppSettings(BaseSettings):
     ``security_headers``, ``body_limit``, ``cors``, ``gzip``, ``rate_limit.enabled``.
     """
 
-    model_config = SettingsConfigDict(
-        env_prefix="AURORA_APP__",
-        env_nested_delimiter="__",
-        frozen=True,
-        extra="forbid",
-    )
+    model_config = SettingsConfigDict(env_prefix="AURORA_APP__")
 
     correlation_id: bool = True
+    """Give every request a correlation id (taken from the request header or generated)."""
     correlation_header: str = "X-Request-ID"
+    """Header that carries the correlation id in and out."""
     error_handling: bool = True
+    """Render errors as application/problem+json (RFC 9457)."""
     request_logging: bool = True
+    """Write one access-log line per request."""
     request_log_headers: tuple[str, ...] = Field(
         default=(),
         description="Request headers to include in the access log; credentials are always redacted.",
     )
     log_excluded_paths: tuple[str, ...] = (*PROBE_PATHS, "/metrics")
+    """Paths left out of the access log (probes and metrics)."""
     metrics: bool = True
+    """Collect Prometheus HTTP metrics and serve them."""
     metrics_path: str = "/metrics"
+    """Path the Prometheus metrics are served at."""
     cors: bool = True
+    """Answer CORS for the origins in AURORA_SECURITY__CORS_ORIGINS."""
     security_headers: bool = True
+    """Add security headers (HSTS, nosniff, frame denial, CSP) to responses."""
     hsts_max_age: int = Field(default=31_536_000, ge=0)
+    """Seconds browsers keep to HTTPS (Strict-Transport-Security max-age)."""
     gzip: bool = False
+    """Compress responses with gzip when the client accepts it."""
     gzip_minimum_size: int = Field(default=1000, ge=0)
+    """Smallest response body, in bytes, worth compressing."""
     body_limit: bool = True
+    """Refuse request bodies larger than max_body_size with 413."""
     max_body_size: int = Field(default=10 * 1024 * 1024, ge=0)
+    """Largest request body accepted, in bytes."""
     max_header_bytes: int = Field(
         default=16 * 1024,
         ge=1024,
@@ -142,34 +169,36 @@ class AppSettings(BaseSettings):
         ge=0,
         description="Seconds a request may take before it is cancelled and answered 504; 0: never.",
     )
-    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+    trusted_proxies: tuple[str, ...] = Field(
         default=(),
         description="Addresses or networks of the proxies whose X-Forwarded-* headers are believed.",
     )
     rate_limit: RateLimitSettings = RateLimitSettings()
+    """The request quota (AURORA_APP__RATE_LIMIT__*)."""
     idempotency: IdempotencySettings = IdempotencySettings()
+    """Idempotency-Key handling (AURORA_APP__IDEMPOTENCY__*)."""
     health_cache_ttl: float = Field(default=1.0, ge=0)
+    """Seconds a health report is reused before the checks run again."""
     health_check_timeout: float = Field(default=2.0, gt=0)
-    health_show_details: bool | None = Field(
-        default=None,
-        description=(
-            "Show every caller each check's output, latency and details; unset: only in the "
-            "development and test environments."
-        ),
-    )
-    health_details_scope: str | None = Field(
-        default=None,
-        description="A token granting this scope reads health details whatever the above says.",
-    )
+    """Seconds one health check may take before it counts as failed."""
+    health_show_details: bool | None = None
+    """Show every caller each check's output, latency and details; unset: only in the
+    development and test environments."""
+    health_details_scope: str | None = None
+    """A token granting this scope reads health details whatever the above says."""
     drain_seconds: float = Field(
         default=0.0,
         ge=0,
         description="After SIGTERM, report not-ready but keep serving this long before stopping.",
     )
     shutdown_timeout: float = Field(default=30.0, gt=0)
+    """Seconds shutdown hooks may take in total."""
     configure_logging: bool = True
+    """Let create_service configure logging from the logging section."""
     docs: bool = True
+    """Serve the OpenAPI document and the interactive docs."""
     git_sha: str | None = None
+    """Commit the build came from, shown by /info (else $GIT_SHA)."""
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -9,17 +9,14 @@ passwords as ``***``; an example never holds a secret value, not even a default.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, SecretStr
-from pydantic.fields import FieldInfo
 
-from aurora.config._keys import Key, variable_for_key
-from aurora.config._registry import ServiceEndpoint, ServicesSettings
-from aurora.config._sections import is_secret, mask_url_password
+from aurora.config._keys import variable_for_key
+from aurora.config._sections import AuroraSettings, is_secret, mask_url_password, model_settings
 from aurora.config._service import ServiceConfig
 from aurora.config._sources import ValueSource
 
@@ -45,7 +42,7 @@ class ConfigEntry:
 def describe_config(config: ServiceConfig) -> list[ConfigEntry]:
     """Every setting of ``config``: variable, redacted value, and the source that set it."""
     entries = []
-    for key, value, field in _settings(config):
+    for key, value, field in model_settings(config):
         secret = is_secret(field)
         origin = config.origin_of(key)
         entries.append(
@@ -84,9 +81,10 @@ def generate_env_example(
     Defaults are commented out; ``overrides`` (as for ``get_config``) are written as
     active lines, which is how the service generator pins a new service's port.
     Secrets are always blank. Reads no source: the result depends only on the model
-    (``config_class``, for a service that composes more sections).
+    (``config_class``, for a service that declares its own sections) and the
+    sections the installed libs compose in.
     """
-    config = config_class._build(service_name, [], overrides, strict=True)
+    config = config_class.composed()._build(service_name, [], overrides, strict=True)
     lines = [
         f"# Configuration of {service_name}, generated from aurora.config's model.",
         "# Copy to .env and edit. Priority: arguments > environment > .env > secrets directory",
@@ -98,8 +96,8 @@ def generate_env_example(
     for name in type(config).model_fields:
         section = getattr(config, name)
         lines += ["", f"# ----- {name}: {_summary(type(section))}"]
-        if isinstance(section, ServicesSettings):
-            lines += _registry_template()
+        if isinstance(section, AuroraSettings):
+            lines += section.example_header()
         lines += [
             _example_line(entry) for path, entry in entries.items() if _in_section(path, name)
         ]
@@ -118,28 +116,8 @@ def _example_line(entry: ConfigEntry) -> str:
     return f"{comment}{'' if active else '# '}{entry.variable}={_dotenv_value(entry.value)}"
 
 
-def _registry_template() -> list[str]:
-    lines = ["# One block per service this one calls; <NAME> is the name in SNAKE_CASE."]
-    for name, field in ServiceEndpoint.model_fields.items():
-        default = "" if field.is_required() else _display(field.default, secret=False)
-        lines += [f"# {field.description}", f"# AURORA_SERVICES__<NAME>__{name.upper()}={default}"]
-    return lines
-
-
 def _summary(model: type[BaseModel]) -> str:
     return (model.__doc__ or model.__name__).strip().splitlines()[0].replace("``", "")
-
-
-def _settings(model: BaseModel, prefix: Key = ()) -> Iterator[tuple[Key, Any, FieldInfo]]:
-    for name, field in type(model).model_fields.items():
-        value = getattr(model, name)
-        if isinstance(value, ServicesSettings):
-            for service, endpoint in value.items():
-                yield from _settings(endpoint, (*prefix, name, service))
-        elif isinstance(value, BaseModel):
-            yield from _settings(value, (*prefix, name))
-        else:
-            yield (*prefix, name), value, field
 
 
 def _display(value: Any, *, secret: bool) -> str:

@@ -1,10 +1,13 @@
-"""The per-concern settings sections a service config is composed of.
+"""The base of every settings section, and the two sections that are aurora-config's own.
 
-Each section is its own pydantic-settings class with its own prefix, usable alone:
-``LoggingSettings()`` reads ``AURORA_LOGGING__*`` from the same sources, in the same
-order, as ``get_config`` (environment, ``.env``, secrets directory). Composed into a
+A section is an :class:`AuroraSettings` subclass with its own prefix; the lib that
+uses it owns it (aurora-db's ``DatabaseSettings``...). Used alone, ``RedisSettings()``
+reads ``AURORA_REDIS__*`` from the same sources, in the same order, as ``get_config``
+(environment, ``.env``, secrets directory). Composed into a
 :class:`~aurora.config.ServiceConfig`, a section is only validated: the loader has
-read every source once already, so overrides and provenance stay intact.
+read every source once already, so overrides and provenance stay intact. The hooks
+(``service_defaults``, ``problems_for``, ``variable_keys``, ``described_settings``,
+``example_header``) let a section say what the generic loader cannot know.
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, get_args
-from urllib.parse import urlsplit
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -22,26 +25,25 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
-    ValidationInfo,
     field_validator,
 )
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from aurora.config._errors import ConfigError, validation_problems
+from aurora.config._errors import ConfigError, ConfigProblem, validation_problems
 from aurora.config._keys import Key
 from aurora.config._sources import merge, read_sources
 
 __all__ = [
     "AuroraSettings",
     "CommaList",
-    "LoggingSettings",
     "RedisSettings",
-    "SecuritySettings",
     "ServiceSettings",
     "field_at",
     "is_secret",
+    "leaf_keys",
     "mask_url_password",
+    "model_settings",
     "nested_model",
     "split_list",
 ]
@@ -149,10 +151,64 @@ class AuroraSettings(BaseSettings):
         """The field a key inside this section names (``("url",)``), or ``None``."""
         return field_at(cls, key)
 
+    @classmethod
+    def service_defaults(cls, service: ServiceSettings) -> dict[str, Any]:
+        """Defaults that depend on who the service is (``database.sqlite_path``); none here.
+
+        Composed into a config, a section gets these unless a source set the field.
+        """
+        return {}
+
+    def problems_for(self, service: ServiceSettings) -> list[ConfigProblem]:
+        """What makes these settings unfit for ``service`` (its environment), per variable.
+
+        The config refuses to load with any (``ServiceConfig.check_sections``).
+        """
+        return []
+
+    @classmethod
+    def variable_keys(cls, near: Key = ()) -> Iterator[Key]:
+        """Keys inside this section a variable may name (for typo suggestions)."""
+        yield from leaf_keys(cls)
+
+    def described_settings(self) -> Iterator[tuple[Key, Any, FieldInfo]]:
+        """Every setting of this section: key inside it, value and field (for describe_config)."""
+        yield from model_settings(self)
+
+    @classmethod
+    def example_header(cls) -> list[str]:
+        """Extra comment lines for this section in ``.env.example``; none here."""
+        return []
+
     def __repr_args__(self) -> Any:
         # URLs may embed passwords; keep them out of reprs and tracebacks.
         for name, value in super().__repr_args__():
             yield name, mask_url_password(value) if isinstance(value, str) else value
+
+
+def leaf_keys(model: type[BaseModel], prefix: Key = ()) -> Iterator[Key]:
+    """Every settable key of a model, nested models (and sections) expanded."""
+    for name, field in model.model_fields.items():
+        nested = nested_model(field)
+        if nested is None:
+            yield (*prefix, name)
+        elif issubclass(nested, AuroraSettings):
+            yield from ((*prefix, name, *key) for key in nested.variable_keys())
+        else:
+            yield from leaf_keys(nested, (*prefix, name))
+
+
+def model_settings(model: BaseModel, prefix: Key = ()) -> Iterator[tuple[Key, Any, FieldInfo]]:
+    """Every leaf of ``model``: its key, value and field; sections describe themselves."""
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        if isinstance(value, AuroraSettings):
+            for key, leaf, leaf_field in value.described_settings():
+                yield (*prefix, name, *key), leaf, leaf_field
+        elif isinstance(value, BaseModel):
+            yield from model_settings(value, (*prefix, name))
+        else:
+            yield (*prefix, name), value, field
 
 
 class _AuroraSource(PydanticBaseSettingsSource):
@@ -250,175 +306,3 @@ class RedisSettings(AuroraSettings):
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must be a redis://, rediss:// or unix:// URL")
         return value
-
-
-JwtAlgorithm = Literal[
-    "HS256",
-    "HS384",
-    "HS512",
-    "RS256",
-    "RS384",
-    "RS512",
-    "ES256",
-    "ES384",
-    "ES512",
-    "PS256",
-    "PS384",
-    "PS512",
-    "EdDSA",
-]
-
-
-class SecuritySettings(AuroraSettings):
-    """Token verification, identity provider, outbound credentials and CORS: ``AURORA_SECURITY__*``.
-
-    Keys come from the environment (``jwt_secret``/``jwt_public_key``), from a JWKS
-    URL, or from an OpenID Connect issuer's discovery document; at most one of the
-    two remote sources. With a remote source an audience is required: an identity
-    provider signs tokens for every service it knows, and without an audience check
-    a token meant for one of them would be accepted by all.
-    """
-
-    model_config = SettingsConfigDict(env_prefix="AURORA_SECURITY__")
-
-    jwt_algorithm: JwtAlgorithm = "HS256"
-    """JWT signing algorithm; HS* use jwt_secret, the others the key pair."""
-    jwt_secret: SecretStr | None = None
-    """Shared secret for HS* algorithms, at least as long as the hash (32 bytes for HS256)."""
-    jwt_public_key: str | None = None
-    """PEM public key that verifies RS/ES/PS/EdDSA tokens."""
-    jwt_private_key: SecretStr | None = None
-    """PEM private key, only for the service that issues tokens."""
-    jwks_url: str | None = Field(default=None, validate_default=True)
-    """URL of the identity provider's JWKS (signing keys, chosen by kid)."""
-    oidc_issuer_url: str | None = Field(default=None, validate_default=True)
-    """OpenID Connect issuer; its /.well-known/openid-configuration names the JWKS and the iss."""
-    jwt_issuer: str | None = None
-    """Expected iss claim; the discovered issuer with oidc_issuer_url; unchecked when empty."""
-    jwt_audience: str | None = Field(default=None, validate_default=True)
-    """Expected aud claim (required with an identity provider); when empty, tokens with an aud are refused."""
-    jwt_algorithms: CommaList = Field(default_factory=list, validate_default=True)
-    """Accepted algorithms; by default RS256..EdDSA with an identity provider, else jwt_algorithm."""
-    jwt_required_claims: CommaList = Field(default_factory=lambda: ["exp"])
-    """Claims every token must carry besides sub, comma-separated."""
-    jwt_roles_claim: str = "roles"
-    """Claim holding the roles, dotted for nested ones: realm_access.roles (Keycloak), roles (Entra)."""
-    jwt_leeway: int = Field(default=30, ge=0)
-    """Seconds of clock skew tolerated on exp/nbf/iat."""
-    jwks_cache_ttl: float = Field(default=300.0, gt=0)
-    """Seconds keys stay fresh when the JWKS response has no Cache-Control max-age."""
-    jwks_refetch_interval: float = Field(default=30.0, gt=0)
-    """Minimum seconds between JWKS fetches (an unknown kid triggers at most one per interval)."""
-    jwks_max_stale: float = Field(default=3600.0, ge=0)
-    """Seconds cached keys keep verifying past their freshness while the provider is unreachable."""
-    jwks_fetch_timeout: float = Field(default=5.0, gt=0)
-    """Seconds allowed for one fetch of the JWKS or the discovery document."""
-    oauth_token_url: str | None = Field(default=None, validate_default=True)
-    """OAuth 2 token endpoint this service gets its own tokens from (client credentials)."""
-    oauth_client_id: str | None = Field(default=None, validate_default=True)
-    """This service's client id at the token endpoint."""
-    oauth_client_secret: SecretStr | None = Field(default=None, validate_default=True)
-    """This service's client secret at the token endpoint."""
-    oauth_scope: str | None = None
-    """Scopes requested with client credentials, space-separated."""
-    access_token_ttl: int = Field(default=900, gt=0)
-    """Lifetime of issued access tokens, in seconds."""
-    refresh_token_ttl: int = Field(default=604_800, gt=0)
-    """Lifetime of issued refresh tokens, in seconds."""
-    cors_origins: CommaList = Field(default_factory=list)
-    """Origins allowed by CORS, comma-separated or a JSON list; empty disables CORS."""
-    cors_allow_credentials: bool = False
-    """Whether CORS responses allow cookies and Authorization headers."""
-
-    _HMAC_MIN_BYTES: ClassVar[dict[str, int]] = {"HS256": 32, "HS384": 48, "HS512": 64}
-
-    @property
-    def identity_provider(self) -> str | None:
-        """The remote key source (JWKS or issuer URL), if one is configured."""
-        return self.jwks_url or self.oidc_issuer_url
-
-    @field_validator("jwt_secret")
-    @classmethod
-    def _check_secret_length(
-        cls, value: SecretStr | None, info: ValidationInfo
-    ) -> SecretStr | None:
-        # RFC 7518 3.2: an HMAC key shorter than the hash weakens it; PyJWT warns too.
-        minimum = cls._HMAC_MIN_BYTES.get(info.data.get("jwt_algorithm", ""), 0)
-        if value is not None and len(value.get_secret_value().encode()) < minimum:
-            raise ValueError(f"must be at least {minimum} bytes for {info.data['jwt_algorithm']}")
-        return value
-
-    @field_validator("jwks_url", "oidc_issuer_url", "oauth_token_url")
-    @classmethod
-    def _check_remote_url(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if not value:
-            return None
-        _check_https(value)
-        if info.field_name == "oidc_issuer_url" and info.data.get("jwks_url"):
-            raise ValueError("set either this or AURORA_SECURITY__JWKS_URL, not both")
-        return value
-
-    @field_validator("jwt_audience")
-    @classmethod
-    def _audience_with_provider(cls, value: str | None, info: ValidationInfo) -> str | None:
-        provider = info.data.get("jwks_url") or info.data.get("oidc_issuer_url")
-        if provider and not value:
-            raise ValueError(
-                "is required with an identity provider (tokens are issued for many services)"
-            )
-        return value or None
-
-    @field_validator("jwt_algorithms")
-    @classmethod
-    def _check_algorithms(cls, value: list[str], info: ValidationInfo) -> list[str]:
-        known = get_args(JwtAlgorithm)
-        for algorithm in value:
-            if algorithm not in known:
-                raise ValueError(f"{algorithm!r} is not one of {', '.join(known)}")
-        remote = info.data.get("jwks_url") or info.data.get("oidc_issuer_url")
-        if remote and any(algorithm.startswith("HS") for algorithm in value):
-            raise ValueError("HS* algorithms cannot verify keys published by an identity provider")
-        return value
-
-    @field_validator("oauth_client_id", "oauth_client_secret")
-    @classmethod
-    def _credentials_complete(cls, value: Any, info: ValidationInfo) -> Any:
-        if info.data.get("oauth_token_url") and not value:
-            raise ValueError("is required with AURORA_SECURITY__OAUTH_TOKEN_URL")
-        return value
-
-    @field_validator("cors_origins")
-    @classmethod
-    def _strip_trailing_slash(cls, value: list[str]) -> list[str]:
-        # Browsers send Origin without a trailing slash; a configured one would never match.
-        return [origin.rstrip("/") for origin in value]
-
-
-def _check_https(value: str) -> None:
-    # Keys and tokens fetched over plain HTTP can be swapped on the way; loopback is
-    # the only network where that is not a concern (local IdPs, tests).
-    parts = urlsplit(value)
-    loopback = parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1", "::1")
-    if not parts.netloc or not (parts.scheme == "https" or loopback):
-        raise ValueError("must be an absolute https:// URL (http:// only on loopback)")
-
-
-class LoggingSettings(AuroraSettings):
-    """How the service logs: ``AURORA_LOGGING__*``."""
-
-    model_config = SettingsConfigDict(env_prefix="AURORA_LOGGING__")
-
-    level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
-    """Minimum level: DEBUG, INFO, WARNING, ERROR or CRITICAL."""
-    format: Literal["json", "console"] = "json"
-    """json (one JSON object per line) or console (readable); console in development by default."""
-
-    @field_validator("level", "format", mode="before")
-    @classmethod
-    def _normalize_case(cls, value: object, info: ValidationInfo) -> object:
-        if not isinstance(value, str):
-            return value
-        if info.field_name == "format":
-            return value.strip().lower()
-        level = value.strip().upper()
-        return "WARNING" if level == "WARN" else level

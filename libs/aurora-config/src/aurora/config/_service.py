@@ -1,8 +1,10 @@
 """A service's whole configuration, and ``get_config`` that loads and caches it.
 
-``ServiceConfig`` composes one settings section per concern (no god object); a
-service that needs more sections subclasses it, and the loader discovers them from
-the fields. Loading reads every source once (see ``_sources``), reports
+``ServiceConfig`` composes one settings section per concern (no god object). It
+declares only aurora-config's own (``service``, ``redis``); every other section
+belongs to the lib that uses it and joins through ``_installed`` when the config is
+loaded (:meth:`ServiceConfig.composed`). A service that wants its sections typed
+(and its own section) subclasses it. Loading reads every source once (see ``_sources``), reports
 ``AURORA_*`` variables that match no setting, merges by priority, validates, and
 remembers where each value came from for ``describe_config``.
 """
@@ -10,12 +12,13 @@ remembers where each value came from for ``describe_config``.
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import os
 import threading
 import warnings
 from collections.abc import Iterator, Mapping
-from typing import Any, Self, get_args, get_origin
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar, cast, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -23,26 +26,26 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    create_model,
     model_validator,
 )
 from pydantic.fields import FieldInfo
 
-from aurora.config._database import DatabaseSettings
 from aurora.config._errors import (
     ConfigError,
     ConfigProblem,
     UnknownVariableWarning,
     validation_problems,
 )
+from aurora.config._installed import installed_sections
 from aurora.config._keys import Key, variable_for_key
-from aurora.config._registry import ServiceEndpoint, ServicesSettings
 from aurora.config._sections import (
-    LoggingSettings,
+    AuroraSettings,
     RedisSettings,
-    SecuritySettings,
     ServiceSettings,
     field_at,
     is_secret,
+    leaf_keys,
     nested_model,
     split_list,
 )
@@ -58,30 +61,58 @@ from aurora.config._sources import (
 __all__ = ["ServiceConfig", "get_config", "reset_config_cache"]
 
 StrPath = str | os.PathLike[str]
+SectionT = TypeVar("SectionT", bound=AuroraSettings)
 
 
 class ServiceConfig(BaseModel):
     """Everything a service is configured with, one frozen section per concern.
 
-    Build it with :func:`get_config` (cached) or :meth:`load`; constructing it
-    directly reads no source, which suits tests.
+    Build it with :func:`get_config` (cached) or :meth:`load`, which compose the
+    installed libs' sections; constructing it (or :meth:`composed`'s class) directly
+    reads no source, which suits tests. Libs read their own section with
+    :meth:`section`, typed.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
     service: ServiceSettings
-    database: DatabaseSettings = Field(default_factory=lambda: DatabaseSettings.model_validate({}))
     redis: RedisSettings = Field(default_factory=lambda: RedisSettings.model_validate({}))
-    services: ServicesSettings = Field(default_factory=lambda: ServicesSettings.model_validate({}))
-    security: SecuritySettings = Field(default_factory=lambda: SecuritySettings.model_validate({}))
-    logging: LoggingSettings = Field(default_factory=lambda: LoggingSettings.model_validate({}))
+
+    compose_installed: ClassVar[bool] = True
+    """Whether :meth:`composed` adds the installed libs' sections; off for a class that
+    declares every section it wants (a generator describing another process's config)."""
 
     _origins: dict[Key, Origin] | None = PrivateAttr(default=None)
+
+    if TYPE_CHECKING:
+        # Sections the installed libs compose in at run time (``config.database``) are
+        # not declared here; a subclass that declares them gets them typed.
+        def __getattr__(self, name: str) -> Any: ...
+
+    @classmethod
+    def composed(cls) -> type[Self]:
+        """This class plus a field for each installed section it does not declare."""
+        if not cls.compose_installed:
+            return cls
+        extra = tuple(
+            (name, section)
+            for name, section in installed_sections().items()
+            if name not in cls.model_fields
+        )
+        return cast(type[Self], _compose(cls, extra)) if extra else cls
+
+    def section(self, kind: type[SectionT]) -> SectionT:
+        """The section of type ``kind``: the one composed in, else its defaults for this service."""
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, kind):
+                return value
+        return kind.model_validate(kind.service_defaults(self.service))
 
     @model_validator(mode="before")
     @classmethod
     def _derive_defaults(cls, data: Any) -> Any:
-        """Defaults that depend on another section: the SQLite file, the log format."""
+        """Defaults that depend on the service section (``service_defaults``)."""
         if not isinstance(data, Mapping) or "service" not in data:
             return data
         # A subclass's section declared without a default is built from its own defaults.
@@ -94,10 +125,11 @@ class ServiceConfig(BaseModel):
         except ValidationError:
             return data  # field validation reports it, with the right location
         data["service"] = service
-        sqlite_path = service.data_dir / f"{service.name}.db"
-        log_format = "console" if service.environment == "development" else "json"
-        data["database"] = _with_defaults(data.get("database", {}), sqlite_path=sqlite_path)
-        data["logging"] = _with_defaults(data.get("logging", {}), format=log_format)
+        for name, field in cls.model_fields.items():
+            section = nested_model(field)
+            if section is not None and issubclass(section, AuroraSettings) and name != "service":
+                if defaults := section.service_defaults(service):
+                    data[name] = _with_defaults(data.get(name, {}), **defaults)
         return data
 
     @classmethod
@@ -139,9 +171,30 @@ class ServiceConfig(BaseModel):
             registry=services_registry,
             service_name=service_name,
         )
-        return cls._build(
+        config = cls.composed()._build(
             service_name, sources.layers, overrides, strict=_strict(strict, sources.strict)
         )
+        config.check_sections()
+        return config
+
+    def check_sections(self) -> None:
+        """Refuse settings unfit for this service's environment (each section's ``problems_for``).
+
+        Raises:
+            ConfigError: e.g. no cursor secret in production, naming the variable.
+        """
+        problems = [
+            problem
+            for name in type(self).model_fields
+            if isinstance(section := getattr(self, name), AuroraSettings)
+            for problem in section.problems_for(self.service)
+        ]
+        if problems:
+            raise ConfigError(
+                f"Configuration of {self.service.name!r} is unfit for "
+                f"{self.service.environment}:",
+                problems,
+            )
 
     @classmethod
     def _build(
@@ -174,6 +227,17 @@ class ServiceConfig(BaseModel):
         return Origin(ValueSource.OVERRIDE if explicit else ValueSource.DEFAULT)
 
 
+@functools.cache
+def _compose(
+    base: type[ServiceConfig], sections: tuple[tuple[str, type[AuroraSettings]], ...]
+) -> Any:
+    fields: dict[str, Any] = {
+        name: (section, Field(default_factory=functools.partial(section.model_validate, {})))
+        for name, section in sections
+    }
+    return create_model(base.__name__, __base__=base, __module__=base.__module__, **fields)
+
+
 def _is_required_section(field: FieldInfo) -> bool:
     return field.is_required() and nested_model(field) is not None
 
@@ -189,16 +253,6 @@ def _with_defaults(value: Any, **defaults: Any) -> Any:
 
 def _strict(argument: bool | None, configured: bool) -> bool:
     return configured if argument is None else argument
-
-
-def leaf_keys(model: type[BaseModel], prefix: Key = ()) -> Iterator[Key]:
-    """Every settable key of a model, nested models expanded, services excluded."""
-    for name, field in model.model_fields.items():
-        nested = nested_model(field)
-        if nested is None:
-            yield (*prefix, name)
-        elif not issubclass(nested, ServicesSettings):
-            yield from leaf_keys(nested, (*prefix, name))
 
 
 def _reject_unknown_arguments(cls: type[BaseModel], arguments: Layer, service_name: str) -> None:
@@ -243,8 +297,9 @@ def _known_layers(
 def _looks_like_setting(cls: type[BaseModel], key: Key, variable: str) -> bool:
     """Unknown variables in a known section, or close to a known name, are typos.
 
-    Other ``AURORA_<SECTION>__*`` prefixes belong to other libraries' settings
-    (``AURORA_APP__``): they are not this config's to judge.
+    Every installed lib's section is composed in, so ``AURORA_APP__``, ``AURORA_EVENTS__``
+    and a service's own section are judged too; a prefix no section claims
+    (another program's ``AURORA_FOO__``) is not.
     """
     sections = list(cls.model_fields)
     if key[0] in sections or difflib.get_close_matches(key[0], sections, n=1, cutoff=0.8):
@@ -253,13 +308,21 @@ def _looks_like_setting(cls: type[BaseModel], key: Key, variable: str) -> bool:
 
 
 def _suggestion(cls: type[BaseModel], key: Key, variable: str) -> str | None:
-    candidates = [variable_for_key(known) for known in leaf_keys(cls)]
-    if len(key) >= 2 and key[0] == "services":
-        candidates += [
-            variable_for_key(("services", key[1], name)) for name in ServiceEndpoint.model_fields
-        ]
+    candidates = [variable_for_key(known) for known in _variable_keys(cls, key)]
     matches = difflib.get_close_matches(variable.upper(), candidates, n=1, cutoff=0.8)
     return matches[0] if matches else None
+
+
+def _variable_keys(cls: type[BaseModel], near: Key) -> Iterator[Key]:
+    for name, field in cls.model_fields.items():
+        section = nested_model(field)
+        if section is None:
+            yield (name,)
+        elif issubclass(section, AuroraSettings):
+            inside = near[1:] if near[:1] == (name,) else ()
+            yield from ((name, *key) for key in section.variable_keys(inside))
+        else:
+            yield from leaf_keys(section, (name,))
 
 
 def _unknown_problem(cls: type[BaseModel], layer: Layer, key: Key) -> ConfigProblem:

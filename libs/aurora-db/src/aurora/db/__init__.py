@@ -57,7 +57,7 @@ from aurora.db._registry import (
 )
 from aurora.db._repository import AsyncBaseRepository, BaseRepository
 from aurora.db._session import get_async_db_session, get_db_session
-from aurora.db._settings import DatabaseSettingsLike, DatabaseTarget, EngineOptions, database_target
+from aurora.db._settings import DatabaseSettings, DatabaseTarget, database_target
 from aurora.db._text import StorableText, is_storable
 
 __all__ = [
@@ -70,10 +70,9 @@ __all__ = [
     "CursorPage",
     "DatabaseIdempotencyStore",
     "DatabaseError",
-    "DatabaseSettingsLike",
+    "DatabaseSettings",
     "DatabaseTarget",
     "DatabaseUnavailableError",
-    "EngineOptions",
     "EngineRegistry",
     "Equal",
     "Filter",

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -135,9 +134,7 @@ def migration_connection(config: Config, service_name: str) -> Iterator[Connecti
     target = _target(config, service_name)
     # Migrations may legitimately run long: no statement timeout, no pool to keep.
     engine = build_engine(
-        replace(
-            target, options=replace(target.options, statement_timeout_ms=None, slow_query_ms=None)
-        ),
+        database_target(target.settings, statement_timeout_ms=0, slow_query_ms=None),
         name=f"{service_name}-migrations",
     )
     try:

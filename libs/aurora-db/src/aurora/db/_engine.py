@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from aurora.db._settings import DatabaseTarget, EngineOptions
+from aurora.db._settings import DatabaseSettings, DatabaseTarget
 from aurora.db._text import install_text_guard
 from aurora.db._tracing import instrument_engine
 from aurora.logging import get_logger
@@ -31,7 +31,7 @@ from aurora.logging import get_logger
 __all__ = ["SQLITE_BEGIN_OPTION", "build_async_engine", "build_engine", "read_only"]
 
 SQLITE_BEGIN_OPTION = "aurora_sqlite_begin"
-"""Execution option overriding :attr:`EngineOptions.sqlite_begin` for one engine view.
+"""Execution option overriding :attr:`DatabaseSettings.sqlite_begin` for one engine view.
 
 ``engine.execution_options(aurora_sqlite_begin="deferred")`` gives an engine sharing
 the pool whose SQLite transactions begin deferred (what :func:`read_only` does).
@@ -45,17 +45,17 @@ _MAX_LOGGED_STATEMENT = 1000
 
 def build_engine(target: DatabaseTarget, *, name: str | None = None) -> Engine:
     """A sync engine for ``target``; ``name`` labels connections and logs (the service)."""
-    engine = create_engine(target.url, **_engine_kwargs(target.url, target.options, name))
-    _install_listeners(engine, target.url, target.options, name)
+    engine = create_engine(target.url, **_engine_kwargs(target.url, target.settings, name))
+    _install_listeners(engine, target.url, target.settings, name)
     return engine
 
 
 def build_async_engine(target: DatabaseTarget, *, name: str | None = None) -> AsyncEngine:
     """The asyncio twin of :func:`build_engine` (aiosqlite or psycopg async)."""
     engine = create_async_engine(
-        target.async_url, **_engine_kwargs(target.async_url, target.options, name)
+        target.async_url, **_engine_kwargs(target.async_url, target.settings, name)
     )
-    _install_listeners(engine.sync_engine, target.async_url, target.options, name)
+    _install_listeners(engine.sync_engine, target.async_url, target.settings, name)
     return engine
 
 
@@ -69,7 +69,7 @@ def read_only(engine: EngineT) -> EngineT:
     return engine.execution_options(**{SQLITE_BEGIN_OPTION: "deferred"})
 
 
-def _engine_kwargs(url: URL, options: EngineOptions, name: str | None) -> dict[str, Any]:
+def _engine_kwargs(url: URL, options: DatabaseSettings, name: str | None) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"echo": options.echo}
     if url.get_backend_name() == "sqlite":
         path = _sqlite_file(url)
@@ -96,7 +96,7 @@ def _sqlite_file(url: URL) -> Path | None:
     return Path(database)
 
 
-def _postgres_connect_args(url: URL, options: EngineOptions, name: str | None) -> dict[str, Any]:
+def _postgres_connect_args(url: URL, options: DatabaseSettings, name: str | None) -> dict[str, Any]:
     args: dict[str, Any] = {
         "connect_timeout": max(1, math.ceil(options.connect_timeout)),
         # Client-side bounds: a server that stops answering (frozen, partitioned)
@@ -120,7 +120,9 @@ def _postgres_connect_args(url: URL, options: EngineOptions, name: str | None) -
     return args
 
 
-def _install_listeners(engine: Engine, url: URL, options: EngineOptions, name: str | None) -> None:
+def _install_listeners(
+    engine: Engine, url: URL, options: DatabaseSettings, name: str | None
+) -> None:
     if url.get_backend_name() == "sqlite":
         _install_sqlite_pragmas(engine, options, wal=_sqlite_file(url) is not None)
     install_text_guard(engine)
@@ -129,7 +131,7 @@ def _install_listeners(engine: Engine, url: URL, options: EngineOptions, name: s
     instrument_engine(engine, url)
 
 
-def _install_sqlite_pragmas(engine: Engine, options: EngineOptions, *, wal: bool) -> None:
+def _install_sqlite_pragmas(engine: Engine, options: DatabaseSettings, *, wal: bool) -> None:
     busy_ms = int(options.connect_timeout * 1000)
 
     @event.listens_for(engine, "connect")

@@ -1,8 +1,11 @@
 """One engine per service, built on first use and disposed at shutdown.
 
 Nothing connects at import time: a service (or test) reaches its database
-through :class:`EngineRegistry`, which reads ``aurora.config`` settings the first
-time a service name is used. The module-level functions act on a default
+through :class:`EngineRegistry`, configured with the service's ``DatabaseSettings``
+(:func:`configure_database`). The name-keyed helpers of the seed
+(``get_db_session("subject-service")``) work unconfigured too: they take the
+section of the config ``aurora.config.get_config`` holds for that name, the one
+cached load, never a second read of the environment. The module-level functions act on a default
 registry that :func:`reset_engines` and :func:`use_registry` let tests replace.
 """
 
@@ -23,7 +26,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from aurora.db._cursor import derive_cursor_key
 from aurora.db._engine import build_async_engine, build_engine, read_only
 from aurora.db._repository import CURSOR_KEY_INFO
-from aurora.db._settings import DatabaseSettingsLike, DatabaseTarget, database_target
+from aurora.db._settings import (
+    CURSOR_SECRET_VARIABLE,
+    DatabaseSettings,
+    DatabaseTarget,
+    database_target,
+)
+from aurora.logging import get_logger
 
 __all__ = [
     "SERVICE_INFO",
@@ -42,38 +51,26 @@ SERVICE_INFO = "aurora.db.service"
 """``Session.info`` key holding the service name the session belongs to."""
 
 
-def _target_from_config(service_name: str) -> DatabaseTarget:
-    from aurora.config import get_config  # - read only when a service is first used
+def _settings_from_config(service_name: str) -> DatabaseSettings:
+    from aurora.config import get_config  # - only for a name nothing configured
 
-    return database_target(get_config(service_name).database)
-
-
-def _secret_from_config(service_name: str) -> str | None:
-    from aurora.config import get_config
-
-    secret = get_config(service_name).security.jwt_secret
-    return None if secret is None else secret.get_secret_value()
+    return get_config(service_name).section(DatabaseSettings)
 
 
 class EngineRegistry:
     """Engines and session factories per service name, created lazily and thread-safely.
 
     Args:
-        target_loader: Where a service's :class:`DatabaseTarget` comes from when it
-            wasn't :meth:`configure`-d; defaults to ``aurora.config``.
-        secret_loader: The service secret cursor keys derive from (default: the
-            config's ``security.jwt_secret``). Without one, each service gets a random
-            key, so its cursors only work within this process.
+        settings_loader: The settings of a service that wasn't :meth:`configure`-d;
+            by default its section of ``aurora.config.get_config(name)``.
     """
 
     def __init__(
         self,
         *,
-        target_loader: Callable[[str], DatabaseTarget] = _target_from_config,
-        secret_loader: Callable[[str], str | None] = _secret_from_config,
+        settings_loader: Callable[[str], DatabaseSettings] = _settings_from_config,
     ) -> None:
-        self._target_loader = target_loader
-        self._secret_loader = secret_loader
+        self._settings_loader = settings_loader
         self._lock = threading.RLock()
         self._targets: dict[str, DatabaseTarget] = {}
         self._cursor_keys: dict[str, bytes] = {}
@@ -85,16 +82,17 @@ class EngineRegistry:
     def configure(
         self,
         service_name: str,
-        source: DatabaseSettingsLike | str | URL,
+        source: DatabaseSettings | str | URL,
         *,
         cursor_key: bytes | str | None = None,
         **options: Any,
     ) -> None:
-        """Set where ``service_name``'s data lives instead of reading aurora.config.
+        """Set where ``service_name``'s data lives and how its engines behave.
 
         Args:
-            source: Settings or a URL. ``options`` override :class:`EngineOptions` fields.
-            cursor_key: Key (or secret to derive one from) for keyset cursors.
+            source: Settings or a URL. ``options`` override :class:`DatabaseSettings` fields.
+            cursor_key: Key (or secret to derive one from) for keyset cursors;
+                else the settings' ``cursor_secret``.
 
         Raises:
             RuntimeError: The service's engines were already built; dispose first.
@@ -104,24 +102,26 @@ class EngineRegistry:
                 raise RuntimeError(
                     f"engines for {service_name!r} already exist; dispose them first"
                 )
-            self._targets[service_name] = database_target(source, **options)
-            if cursor_key is not None:
-                self._cursor_keys[service_name] = _as_key(cursor_key)
+            target = database_target(source, **options)
+            self._targets[service_name] = target
+            self._cursor_keys.pop(service_name, None)
+            key = cursor_key if cursor_key is not None else _secret(target.settings)
+            if key is not None:
+                self._cursor_keys[service_name] = _as_key(key)
 
     def target(self, service_name: str) -> DatabaseTarget:
         """The URLs and options ``service_name`` uses."""
         with self._lock:
             if service_name not in self._targets:
-                self._targets[service_name] = self._target_loader(service_name)
+                self.configure(service_name, self._settings_loader(service_name))
             return self._targets[service_name]
 
     def cursor_key(self, service_name: str) -> bytes:
         """The key that signs ``service_name``'s pagination cursors."""
         with self._lock:
+            self.target(service_name)
             if service_name not in self._cursor_keys:
-                secret = self._secret_loader(service_name)
-                key = derive_cursor_key(secret) if secret else secrets.token_bytes(32)
-                self._cursor_keys[service_name] = key
+                self._cursor_keys[service_name] = _random_key(service_name)
             return self._cursor_keys[service_name]
 
     def engine(self, service_name: str) -> Engine:
@@ -224,6 +224,22 @@ def _dispose_from_sync_code(engine: AsyncEngine) -> None:
     engine.sync_engine.dispose(close=False)
 
 
+def _secret(settings: DatabaseSettings) -> str | None:
+    secret = settings.cursor_secret
+    return None if secret is None else secret.get_secret_value()
+
+
+def _random_key(service_name: str) -> bytes:
+    # Development only: staging and production refuse to load without a secret.
+    get_logger("aurora.db").warning(
+        "cursor_secret_missing",
+        service=service_name,
+        consequence="pagination cursors are signed with a random key valid in this process only",
+        fix=f"set {CURSOR_SECRET_VARIABLE}",
+    )
+    return secrets.token_bytes(32)
+
+
 def _as_key(value: bytes | str) -> bytes:
     return derive_cursor_key(value) if isinstance(value, str) else value
 
@@ -242,7 +258,7 @@ def get_registry() -> EngineRegistry:
 
 
 def configure_database(
-    service_name: str, source: DatabaseSettingsLike | str | URL, **options: Any
+    service_name: str, source: DatabaseSettings | str | URL, **options: Any
 ) -> None:
     """:meth:`EngineRegistry.configure` on the default registry."""
     get_registry().configure(service_name, source, **options)

@@ -9,6 +9,7 @@ the test fake.
 """
 
 from aurora.events._asyncapi import asyncapi_document, asyncapi_endpoint
+from aurora.events._backends import create_broker
 from aurora.events._broker import (
     Broker,
     DeadLetter,
@@ -61,7 +62,7 @@ from aurora.events._redis import RedisBroker
 from aurora.events._registry import EventRegistry, EventSpec, Upcaster, default_registry
 from aurora.events._relay import OutboxLag, OutboxRelay
 from aurora.events._retry import Backoff, RetryPolicy
-from aurora.events._settings import EventsSettings, create_broker
+from aurora.events._settings import EventsSettings
 from aurora.events._tables import InboxRecord, OutboxRecord, events_metadata, include_event_tables
 from aurora.events._types import (
     EventType,

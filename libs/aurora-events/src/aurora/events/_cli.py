@@ -205,7 +205,7 @@ def _real_broker(config: ServiceConfig, settings: EventsSettings) -> Broker:
 
 async def _run_relay(args: argparse.Namespace) -> None:
     config = get_config(args.service)
-    settings = EventsSettings()
+    settings = config.section(EventsSettings)
     broker = _real_broker(config, settings)
     relay = OutboxRelay(
         get_async_engine(args.service),
@@ -228,7 +228,7 @@ async def _run_relay(args: argparse.Namespace) -> None:
 
 async def _recover(args: argparse.Namespace, out: TextIO) -> None:
     config = get_config(args.service)
-    settings = EventsSettings()
+    settings = config.section(EventsSettings)
     broker = _real_broker(config, settings)
     try:
         done = await recover_from_outbox(

@@ -1,36 +1,31 @@
-"""aurora-events' own settings (``AURORA_EVENTS__*``) and the broker factory.
+"""aurora-events' own settings section, ``AURORA_EVENTS__*``.
 
-The Redis address is not here: it is the service's ``redis.url`` from
-aurora-config, so one Redis setting serves caches, rate limits and events alike.
+aurora-config composes it into a service's config (``config.events``), so every
+field is reachable from the environment, ``.env`` and the secrets directory.
+
+The Redis address is not here: it is the service's ``redis.url`` (aurora-config's
+shared section), so one Redis setting serves caches, rate limits and events alike.
 NATS serves only events, so its URL is an events setting (``nats_url``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from aurora.config import AuroraSettings
-from aurora.events._broker import Broker
-from aurora.events._memory import MemoryBroker
-from aurora.events._nats import NatsBroker
-from aurora.events._redis import RedisBroker
+from aurora.config import AuroraSettings, register_section
 
-if TYPE_CHECKING:
-    from aurora.config import ServiceConfig
-
-__all__ = ["EventsSettings", "create_broker"]
-
-_EMBEDDED_ENVIRONMENTS = frozenset({"development", "test"})
+__all__ = ["EventsSettings"]
 
 
+@register_section
 class EventsSettings(AuroraSettings):
     """Tuning for publishing, consuming and relaying; read from ``AURORA_EVENTS__*``.
 
-    An aurora-config section: usable alone (``EventsSettings()``) or composed into a
-    service's config (``class Config(ServiceConfig): events: EventsSettings``).
+    An aurora-config section: composed into every service's config
+    (``config.section(EventsSettings)``, or ``config.events``).
 
     ``backend="auto"`` picks the in-memory broker in development and test and Redis
     elsewhere, so a service runs with no Redis on a laptop but never silently drops
@@ -50,8 +45,7 @@ class EventsSettings(AuroraSettings):
     stream_prefix: str = ""
     """Prepended to every stream key, to share one Redis between apps."""
     maxlen: int | None = Field(default=1_000_000, ge=1)
-    """Entries a stream should stay under: trimmed only past what every group acked;
-    above it, an alarm (log, metric, health), never a drop."""
+    """Entries a stream should stay under (trimmed only past every group's acks; above it an alarm, never a drop)."""
     accept_volatile_broker: bool = False
     """Let the relay run in staging/production on a Redis without AOF (accepting loss)."""
     outbox_retention: float = Field(default=7 * 24 * 3600.0, ge=0)
@@ -78,17 +72,3 @@ class EventsSettings(AuroraSettings):
     """Outbox rows the relay publishes per transaction."""
     relay_poll_interval: float = Field(default=0.5, gt=0)
     """Seconds between outbox polls when it is empty."""
-
-
-def create_broker(config: ServiceConfig, *, settings: EventsSettings | None = None) -> Broker:
-    """The broker a service should use, chosen by ``settings.backend`` (see above)."""
-    opts = settings or EventsSettings()
-    backend = opts.backend
-    if backend == "auto":
-        embedded = config.service.environment in _EMBEDDED_ENVIRONMENTS
-        backend = "memory" if embedded else "redis"
-    if backend == "memory":
-        return MemoryBroker(maxlen=opts.maxlen)
-    if backend == "nats":
-        return NatsBroker.from_config(config, settings=opts)
-    return RedisBroker.from_config(config, settings=opts)

@@ -30,6 +30,7 @@ from aurora.http._retry import (
     RETRYABLE_STATUSES,
     RetryPolicy,
 )
+from aurora.http._settings import ServiceEndpoint, ServiceEndpoints
 from aurora.http._sync import SyncServiceClient
 
 __all__ = [
@@ -48,6 +49,8 @@ __all__ = [
     "RetryBudget",
     "RetryPolicy",
     "ServiceClient",
+    "ServiceEndpoint",
+    "ServiceEndpoints",
     "SyncServiceClient",
     "TokenEndpointError",
     "configure",

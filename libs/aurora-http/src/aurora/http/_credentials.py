@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import httpx
 from pydantic import SecretStr
@@ -29,8 +29,19 @@ from pydantic import SecretStr
 from aurora.errors import ServiceUnavailableError
 from aurora.http._propagation import inbound_authorization
 
-if TYPE_CHECKING:
-    from aurora.config import SecuritySettings
+
+class OAuthClientSettings(Protocol):
+    """The client-credentials fields of aurora-app's ``SecuritySettings`` (which http can't import)."""
+
+    @property
+    def oauth_token_url(self) -> str | None: ...
+    @property
+    def oauth_client_id(self) -> str | None: ...
+    @property
+    def oauth_client_secret(self) -> SecretStr | None: ...
+    @property
+    def oauth_scope(self) -> str | None: ...
+
 
 __all__ = [
     "BearerToken",
@@ -162,7 +173,7 @@ class ClientCredentials:
         self.fetches = 0
 
     @classmethod
-    def from_settings(cls, security: SecuritySettings, **options: Any) -> ClientCredentials:
+    def from_settings(cls, security: OAuthClientSettings, **options: Any) -> ClientCredentials:
         """From ``AURORA_SECURITY__OAUTH_*``; ``options`` add ``audience=``, ``scope=`` etc."""
         if not (security.oauth_token_url and security.oauth_client_id):
             raise ValueError("AURORA_SECURITY__OAUTH_TOKEN_URL and _CLIENT_ID are not set")

@@ -1,9 +1,11 @@
-"""Where a service lives and how patiently to talk to it, from arguments or aurora-config.
+"""Where a service lives and how patiently to talk to it, from arguments or the caller's config.
 
-``ServiceClient("subject-service")`` with no URL looks the service up in the
-registry aurora-config builds from ``AURORA_SERVICES__SUBJECT_SERVICE__URL``
-(with ``__TIMEOUT``, ``__CONNECT_TIMEOUT``, ``__MAX_CONNECTIONS``). Explicit
-arguments win over config; config wins over the defaults here.
+``ServiceClient("subject-service", config=config)`` with no URL looks the service
+up in the config's ``services`` section (:class:`ServiceEndpoints`, fed by
+``AURORA_SERVICES__SUBJECT_SERVICE__URL`` with ``__TIMEOUT``, ``__CONNECT_TIMEOUT``,
+``__MAX_CONNECTIONS``, and by ``services.yml``). Explicit arguments win over config;
+config wins over the defaults here. Without a config nothing is looked up: the
+environment is read once, by whoever loads the service's config.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from typing import Any
 
 import httpx
 
-from aurora.config import ConfigError, ServiceConfig, ServiceSettings, ServicesSettings
+from aurora.config import ServiceConfig
 from aurora.errors import AuroraError
+from aurora.http._settings import ServiceEndpoint, ServiceEndpoints
 
 __all__ = ["DEFAULT_LIMITS", "DEFAULT_TIMEOUT", "Endpoint", "resolve_endpoint", "tls_context"]
 
@@ -53,7 +56,7 @@ def resolve_endpoint(
     if not url:
         env = "AURORA_SERVICES__" + service.upper().replace("-", "_") + "__URL"
         raise AuroraError(
-            f"no URL for service {service!r}: pass base_url or set {env}",
+            f"no URL for service {service!r}: pass base_url, or a config with {env} set",
             code="http_client_misconfigured",
             context={"upstream_service": service},
         )
@@ -65,12 +68,8 @@ def resolve_endpoint(
     )
 
 
-def _configured_endpoint(service: str, config: ServiceConfig | None) -> Any:
-    if config is not None:
-        registry: Any = config.services
-    else:
-        registry = ServicesSettings()
-    return registry.get(service)
+def _configured_endpoint(service: str, config: ServiceConfig | None) -> ServiceEndpoint | None:
+    return None if config is None else config.section(ServiceEndpoints).get(service)
 
 
 def _attr(endpoint: Any, name: str) -> Any:
@@ -98,14 +97,9 @@ def _limits(configured: Any) -> httpx.Limits:
 
 
 def _caller_name(config: ServiceConfig | None) -> str:
-    if config is not None:
-        return str(config.service.name)
-    try:
-        return str(ServiceSettings().name)
-    except ConfigError:
-        # No AURORA_SERVICE__NAME: a script or a test, not a service. The name
-        # only labels User-Agent, so it is not worth failing the call over.
-        return "aurora-service"
+    # Without a config: a script or a test, not a service. The name only labels
+    # User-Agent, so it is not worth reading the environment for.
+    return "aurora-service" if config is None else config.service.name
 
 
 def tls_context(verify: ssl.SSLContext | bool) -> ssl.SSLContext | bool:

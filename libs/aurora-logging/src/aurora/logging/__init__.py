@@ -14,6 +14,7 @@ from aurora.logging._events import log_event
 from aurora.logging._exceptions import LoggingConfigError
 from aurora.logging._lines import LineWriter
 from aurora.logging._redaction import DEFAULT_REDACT_KEYS, REDACTED
+from aurora.logging._settings import LoggingSettings
 from aurora.logging._setup import (
     FORMAT_ENV_VAR,
     LogFormat,
@@ -29,6 +30,7 @@ __all__ = [
     "LineWriter",
     "LogFormat",
     "LoggingConfigError",
+    "LoggingSettings",
     "bind_correlation_id",
     "get_correlation_id",
     "get_logger",

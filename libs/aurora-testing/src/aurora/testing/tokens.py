@@ -6,7 +6,7 @@ holds a matching key and hands out both sides: the settings to build the
 service with, and tokens (or ready ``Authorization`` headers) to call it with::
 
     tokens = TokenFactory.rs256(audience="subjects")
-    config = ServiceConfig.model_validate({"service": {"name": "subjects"}, "security": tokens.security})
+    config = ServiceConfig.composed().model_validate({"service": {"name": "subjects"}, "security": tokens.security})
     client.post("/subjects", headers=tokens.headers("subjects:write"))
     client.post("/subjects", headers=tokens.headers("subjects:read"))   # 403 insufficient_scope
 

@@ -145,7 +145,7 @@ class NatsBroker:
         """Build for a service: durability is required in staging and production."""
         from aurora.events._settings import EventsSettings
 
-        opts = settings or EventsSettings()
+        opts = settings or config.section(EventsSettings)
         required = config.service.environment in ("staging", "production")
         return cls.from_settings(opts, require_durable=required and not opts.accept_volatile_broker)
 

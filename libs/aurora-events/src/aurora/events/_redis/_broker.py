@@ -161,7 +161,7 @@ class RedisBroker:
         """Build from a service's config: its ``redis.url`` and the events settings."""
         from aurora.events._settings import EventsSettings
 
-        opts = settings or EventsSettings()
+        opts = settings or config.section(EventsSettings)
         redis = config.redis
         required = config.service.environment in ("staging", "production")
         return cls.from_url(

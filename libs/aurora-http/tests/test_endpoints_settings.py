@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from aurora.config import (
-    ConfigError,
-    ServiceConfig,
-    ServiceEndpoint,
-    ServicesSettings,
-    ValueSource,
-)
+from aurora.config import ConfigError, ServiceConfig, ValueSource, describe_config
+from aurora.http import ServiceEndpoint, ServiceEndpoints
+from aurora.testing.config import SOURCES, Source, isolated_config, set_variable
+
+
+@pytest.fixture(autouse=True)
+def workdir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    with isolated_config(monkeypatch, tmp_path / "cwd") as directory:
+        yield directory
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_an_endpoint_field_reaches_the_section_from_every_source(
+    source: Source, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    variable = "AURORA_SERVICES__BILLING__URL"
+    set_variable(source, variable, "http://billing:8009", monkeypatch=monkeypatch, workdir=workdir)
+
+    config = ServiceConfig.load("gateway")
+
+    assert config.section(ServiceEndpoints)["billing"].url == "http://billing:8009"
+    origins = {entry.variable: entry.source for entry in describe_config(config)}
+    assert origins[variable] is ValueSource(source)
 
 
 def test_endpoint_from_variables_is_found_by_kebab_or_snake_name(
@@ -185,15 +202,15 @@ def test_services_section_used_alone(monkeypatch: pytest.MonkeyPatch, registry: 
     monkeypatch.setenv("AURORA_SERVICES_REGISTRY", str(registry))
     monkeypatch.setenv("AURORA_SERVICES__SUBJECT_SERVICE__TIMEOUT", "1")
 
-    services = ServicesSettings()
+    services = ServiceEndpoints()
 
     assert services["subject-service"] == ServiceEndpoint(url="http://127.0.0.1:8002", timeout=1)
     assert sorted(services.keys()) == ["gateway", "subject-service", "user-service"]
 
 
 def test_services_settings_accept_both_shapes() -> None:
-    flat = ServicesSettings.model_validate({"Billing_Service": "http://b"})
-    nested = ServicesSettings.model_validate(
+    flat = ServiceEndpoints.model_validate({"Billing_Service": "http://b"})
+    nested = ServiceEndpoints.model_validate(
         {"endpoints": {"billing-service": {"url": "http://b"}}}
     )
 

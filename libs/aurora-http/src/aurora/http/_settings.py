@@ -1,13 +1,14 @@
-"""The services section: where the other services are, for inter-service calls.
+"""aurora-http's settings section: where the other services are, ``AURORA_SERVICES__<NAME>__*``.
 
-Entries come from ``AURORA_SERVICES__<NAME>__<FIELD>`` variables and from the
-``services.yml`` registry the service generator writes (variables win). Names are
-kebab-case in code and SNAKE_CASE in variables; lookups accept either.
+aurora-http owns it (its clients are what read it); aurora-config composes it into
+a service's config under the ``services`` key and feeds it from the variables and
+from the ``services.yml`` registry the service generator writes (variables win).
+Names are kebab-case in code and SNAKE_CASE in variables; lookups accept either.
 """
 
 from __future__ import annotations
 
-from collections.abc import ItemsView, KeysView, ValuesView
+from collections.abc import ItemsView, Iterator, KeysView, ValuesView
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,10 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic.fields import FieldInfo
 from pydantic_settings import SettingsConfigDict
 
-from aurora.config._keys import Key, service_key
-from aurora.config._sections import AuroraSettings, field_at
+from aurora.config import AuroraSettings, field_at, register_section, service_key
 
-__all__ = ["ServiceEndpoint", "ServicesSettings"]
+__all__ = ["ServiceEndpoint", "ServiceEndpoints"]
+
+Key = tuple[str, ...]
 
 
 class ServiceEndpoint(BaseModel):
@@ -49,7 +51,8 @@ class ServiceEndpoint(BaseModel):
         return value.rstrip("/")  # a base URL: paths are appended to it
 
 
-class ServicesSettings(AuroraSettings):
+@register_section
+class ServiceEndpoints(AuroraSettings):
     """The service registry, name to endpoint: ``AURORA_SERVICES__<NAME>__*``.
 
     Behaves as a read-only mapping: ``config.services["subject-service"]``,
@@ -64,7 +67,7 @@ class ServicesSettings(AuroraSettings):
     @model_validator(mode="before")
     @classmethod
     def _accept_flat_mapping(cls, data: Any) -> Any:
-        # Sources provide {name: endpoint}; only ServicesSettings(endpoints=...) nests.
+        # Sources provide {name: endpoint}; only ServiceEndpoints(endpoints=...) nests.
         if isinstance(data, dict) and set(data) != {"endpoints"}:
             data = {"endpoints": data}
         if isinstance(data, dict) and isinstance(data["endpoints"], dict):
@@ -75,6 +78,28 @@ class ServicesSettings(AuroraSettings):
     def field_for(cls, key: Key) -> FieldInfo | None:
         # Any name is a service: the field is the endpoint's (("subject-service", "url")).
         return field_at(ServiceEndpoint, key[1:]) if len(key) == 2 else None
+
+    @classmethod
+    def variable_keys(cls, near: Key = ()) -> Iterator[Key]:
+        # Names are open-ended: suggest only the fields of the service a variable names.
+        if near:
+            yield from ((near[0], name) for name in ServiceEndpoint.model_fields)
+
+    def described_settings(self) -> Iterator[tuple[Key, Any, FieldInfo]]:
+        for service, endpoint in self.items():
+            for name, field in ServiceEndpoint.model_fields.items():
+                yield (service, name), getattr(endpoint, name), field
+
+    @classmethod
+    def example_header(cls) -> list[str]:
+        lines = ["# One block per service this one calls; <NAME> is the name in SNAKE_CASE."]
+        for name, field in ServiceEndpoint.model_fields.items():
+            default = "" if field.is_required() else str(field.default)
+            lines += [
+                f"# {field.description}",
+                f"# AURORA_SERVICES__<NAME>__{name.upper()}={default}",
+            ]
+        return lines
 
     def get(self, name: str, default: ServiceEndpoint | None = None) -> ServiceEndpoint | None:
         """The endpoint of ``name`` (kebab- or snake-case), or ``default``."""
