@@ -182,8 +182,7 @@ class AppSettings(AuroraSettings):
     health_check_timeout: float = Field(default=2.0, gt=0)
     """Seconds one health check may take before it counts as failed."""
     health_show_details: bool | None = None
-    """Show every caller each check's output, latency and details; unset: only in the
-    development and test environments."""
+    """Show every caller each check's output and latency; unset: in development and test only."""
     health_details_scope: str | None = None
     """A token granting this scope reads health details whatever the above says."""
     drain_seconds: float = Field(
