@@ -20,7 +20,7 @@ import pytest
 from e2e.platform_processes import Platform, eventually, running_platform, service_databases
 
 from aurora.events import NatsBroker
-from aurora.testing.databases import unique_name
+from aurora.testing.isolation import unique_name
 
 NATS_URL = os.environ.get("AURORA_TEST_NATS_URL") or "nats://127.0.0.1:4222"
 

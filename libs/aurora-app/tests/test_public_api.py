@@ -35,6 +35,7 @@ EXPECTED = [
     "RateLimiterUnavailableError",
     "RedisIdempotencyStore",
     "RedisRateLimitBackend",
+    "RegisteredCheck",
     "Service",
     "SigningKey",
     "StaticKeys",

@@ -9,7 +9,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from aurora.testing.databases import postgres_schema
+from aurora.testing.isolation import postgres_schema
 from aurora.testing.process import child_python_path
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -94,6 +94,15 @@ def test_seed_examples_run_on_postgres(tmp_path):
 def test_readme_repository_example_prints_what_it_says(tmp_path):
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.DOTALL)
     (code,) = (block for block in blocks if block.startswith("# Filters, soft delete"))
+    expected = [
+        line.split("  # ", 1)[1] for line in code.splitlines() if line.lstrip().startswith("print(")
+    ]
+    assert _run(code, tmp_path).splitlines() == expected
+
+
+def test_readme_install_example_prints_what_it_says(tmp_path):
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.DOTALL)
+    (code,) = (block for block in blocks if block.startswith("# Plugging into a service"))
     expected = [
         line.split("  # ", 1)[1] for line in code.splitlines() if line.lstrip().startswith("print(")
     ]

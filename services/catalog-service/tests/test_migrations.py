@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import create_engine, inspect
 
 from aurora.db.migrations import check_at_head, check_models, downgrade, upgrade
-from aurora.testing.databases import postgres_schema
+from aurora.testing.isolation import postgres_schema
 
 from catalog_service.database import MIGRATIONS_DIR
 from catalog_service.settings import SERVICE_NAME

@@ -23,7 +23,8 @@ from aurora.db._errors import (
     translate_errors,
 )
 from aurora.db._filters import Equal, Filter, In, Range, Search
-from aurora.db._health import HealthCheck, database_check
+from aurora.db._health import HealthCheck, database_check, database_health_check
+from aurora.db._install import install_database
 from aurora.db._list_query import ListQuery, list_query_dependency
 from aurora.db._models import (
     NAMING_CONVENTION,
@@ -92,6 +93,7 @@ __all__ = [
     "build_engine",
     "configure_database",
     "database_check",
+    "database_health_check",
     "database_target",
     "derive_cursor_key",
     "dispose_engines",
@@ -103,6 +105,7 @@ __all__ = [
     "get_db_session",
     "get_engine",
     "get_registry",
+    "install_database",
     "list_query_dependency",
     "read_only",
     "reset_engines",

@@ -50,6 +50,7 @@ from aurora.events._factories import (
     create_user_updated_event,
 )
 from aurora.events._health import broker_health_check
+from aurora.events._install import EventsRuntime, install_events
 from aurora.events._inbox import Inbox, InboxHandler
 from aurora.events._memory import MemoryBroker
 from aurora.events._metrics import ConsumerMetrics, OutboxMetrics
@@ -90,6 +91,7 @@ __all__ = [
     "EventSpec",
     "EventType",
     "EventsError",
+    "EventsRuntime",
     "EventsSettings",
     "GroupInfo",
     "GroupLostError",
@@ -139,6 +141,7 @@ __all__ = [
     "events_metadata",
     "get_dead_letter",
     "include_event_tables",
+    "install_events",
     "list_dead_letters",
     "purge_dead_letters",
     "recover_from_outbox",
