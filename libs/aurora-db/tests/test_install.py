@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from aurora.db import EngineRegistry, database_check, database_health_check, install_database
 from aurora.db.migrations import migrations_check, migrations_health_check
 from aurora.testing.hooks import RecordedHooks

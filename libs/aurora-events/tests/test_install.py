@@ -20,7 +20,9 @@ from aurora.events import (
 )
 from aurora.testing.hooks import RecordedHooks
 
-CONFIG = ServiceConfig.model_validate({"service": {"name": "install-service", "environment": "test"}})
+CONFIG = ServiceConfig.model_validate(
+    {"service": {"name": "install-service", "environment": "test"}}
+)
 
 
 @pytest.fixture()
@@ -59,7 +61,9 @@ async def test_a_staged_event_reaches_the_consumer_while_the_service_runs(
     engine: AsyncEngine,
 ) -> None:
     hooks = RecordedHooks()
-    events = install_events(hooks, CONFIG, outbox=engine, consumer_groups=["search"], broker=MemoryBroker())
+    events = install_events(
+        hooks, CONFIG, outbox=engine, consumer_groups=["search"], broker=MemoryBroker()
+    )
     seen: list[str] = []
     arrived = asyncio.Event()
 

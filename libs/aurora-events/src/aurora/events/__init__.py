@@ -50,8 +50,8 @@ from aurora.events._factories import (
     create_user_updated_event,
 )
 from aurora.events._health import broker_health_check
-from aurora.events._install import EventsRuntime, install_events
 from aurora.events._inbox import Inbox, InboxHandler
+from aurora.events._install import EventsRuntime, install_events
 from aurora.events._memory import MemoryBroker
 from aurora.events._metrics import ConsumerMetrics, OutboxMetrics
 from aurora.events._nats import NatsBroker

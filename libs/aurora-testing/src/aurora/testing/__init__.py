@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from aurora.testing.clock import FrozenClock
     from aurora.testing.contract import ContractReport, assert_openapi_contract
     from aurora.testing.database import BACKENDS, Database, open_database
+    from aurora.testing.events import EventBus
+    from aurora.testing.hooks import RecordedHooks
     from aurora.testing.isolation import (
         PostgresSchema,
         async_transactional_session,
@@ -28,8 +30,6 @@ if TYPE_CHECKING:
         transactional_session,
         unique_name,
     )
-    from aurora.testing.events import EventBus
-    from aurora.testing.hooks import RecordedHooks
     from aurora.testing.logs import LogCapture, capture_log_lines
     from aurora.testing.problems import assert_problem_response
     from aurora.testing.process import child_env, child_python_path

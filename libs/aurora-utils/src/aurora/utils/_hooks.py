@@ -38,8 +38,6 @@ class ServiceHooks(Protocol):
         """Run ``fn`` when the service stops."""
         ...
 
-    def add_health_check(
-        self, name: str, check: HealthCheck, /, *, critical: bool = True
-    ) -> None:
+    def add_health_check(self, name: str, check: HealthCheck, /, *, critical: bool = True) -> None:
         """Report ``check`` under ``name``; a failing critical check makes the service unready."""
         ...
