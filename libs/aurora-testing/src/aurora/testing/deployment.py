@@ -97,10 +97,10 @@ class DeploymentChecks:
             documents = load_manifests(self.service_dir)
             metafunc.parametrize("manifest", documents, ids=[doc["kind"] for doc in documents])
 
-    @pytest.fixture(scope="class")
-    def hadolint(self, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    @pytest.fixture()
+    def hadolint(self, tmp_path: Path) -> Path:
         """An executable hadolint."""
-        return hadolint_binary(tmp_path_factory.mktemp("bin"))
+        return hadolint_binary(tmp_path)
 
     def test_dockerfile_passes_hadolint(self, hadolint: Path) -> None:
         command = [str(hadolint), "--no-color", str(self.service_dir / "Dockerfile")]
