@@ -9,6 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from aurora.testing.isolation import postgres_schema
 from aurora.testing.process import child_python_path
 
@@ -91,18 +93,10 @@ def test_seed_examples_run_on_postgres(tmp_path):
     assert output.split() == ["1", "postgresql"]
 
 
-def test_readme_repository_example_prints_what_it_says(tmp_path):
+@pytest.mark.parametrize("heading", ["# Filters, soft delete", "# Plugging into a service"])
+def test_readme_block_prints_what_it_says(tmp_path, heading):
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.DOTALL)
-    (code,) = (block for block in blocks if block.startswith("# Filters, soft delete"))
-    expected = [
-        line.split("  # ", 1)[1] for line in code.splitlines() if line.lstrip().startswith("print(")
-    ]
-    assert _run(code, tmp_path).splitlines() == expected
-
-
-def test_readme_install_example_prints_what_it_says(tmp_path):
-    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.DOTALL)
-    (code,) = (block for block in blocks if block.startswith("# Plugging into a service"))
+    (code,) = (block for block in blocks if block.startswith(heading))
     expected = [
         line.split("  # ", 1)[1] for line in code.splitlines() if line.lstrip().startswith("print(")
     ]

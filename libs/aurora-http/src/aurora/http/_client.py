@@ -15,7 +15,6 @@ from aurora.http._base import BaseServiceClient, RequestOptions
 from aurora.http._credentials import Credentials
 from aurora.http._endpoint import tls_context
 from aurora.http._retry import RetryPolicy
-from aurora.utils import HealthCheck
 
 if TYPE_CHECKING:
     from aurora.config import ServiceConfig
@@ -217,16 +216,12 @@ class ServiceClient(BaseServiceClient):
         """``DELETE`` and decode (``None`` for an empty body)."""
         return await self.request_json("DELETE", url, **kwargs)
 
-    def health_check(self) -> HealthCheck:
-        """A readiness check reporting this service's circuit state.
+    async def check(self) -> dict[str, Any]:
+        """Health check for aurora-app: this service's circuit state.
 
-        Raises (from the check):
+        Raises:
             ServiceUnavailableError: The circuit is open.
         """
-        return self.check
-
-    async def check(self) -> dict[str, Any]:
-        """The check :meth:`health_check` returns (deprecated: use that)."""
         state = self.circuit_state
         if state == "open":
             raise ServiceUnavailableError(
