@@ -22,7 +22,7 @@ import httpx
 import pytest
 import redis
 
-from aurora.testing.databases import postgres_schema, redis_url, unique_name
+from aurora.testing.isolation import postgres_schema, redis_url, unique_name
 from aurora.testing.process import child_env
 from aurora.testing.server import free_port
 from aurora.testing.tokens import TokenFactory

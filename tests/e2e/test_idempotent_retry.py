@@ -16,8 +16,8 @@ from subject_service.routes import WRITE_SCOPE
 from aurora.app import Service, server_options
 from aurora.db import reset_engines
 from aurora.http import RetryPolicy, ServiceClient
-from aurora.testing.databases import postgres_schema
 from aurora.testing.events import EventBus
+from aurora.testing.isolation import postgres_schema
 from aurora.testing.server import LiveServer
 from aurora.testing.tokens import TokenFactory
 

@@ -25,7 +25,7 @@ from e2e.platform_processes import (
 )
 
 from aurora.events import NatsBroker
-from aurora.testing.databases import unique_name
+from aurora.testing.isolation import unique_name
 
 NATS_URL = os.environ.get("AURORA_TEST_NATS_URL") or "nats://127.0.0.1:4222"
 

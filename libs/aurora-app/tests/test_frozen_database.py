@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aurora.app import Service, server_options
-from aurora.db import EngineRegistry, database_check, get_async_db_dependency
+from aurora.db import EngineRegistry, database_health_check, get_async_db_dependency
 from aurora.testing.server import LiveServer
 
 MakeService = Callable[..., Service]
@@ -34,7 +34,7 @@ def service(make_service: MakeService, postgres: PrivatePostgres) -> Iterator[Se
     registry.configure("frozen-db", postgres.url, pool_timeout=5, connect_timeout=2)
     service = make_service(request_deadline=DEADLINE, health_cache_ttl=0)
     service.add_health_check(
-        "database", database_check("frozen-db", registry=registry), timeout=CHECK_TIMEOUT
+        "database", database_health_check("frozen-db", registry=registry), timeout=CHECK_TIMEOUT
     )
     session_type = Annotated[
         AsyncSession, Depends(get_async_db_dependency("frozen-db", registry=registry))

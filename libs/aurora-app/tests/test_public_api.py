@@ -36,6 +36,7 @@ EXPECTED = [
     "RateLimiterUnavailableError",
     "RedisIdempotencyStore",
     "RedisRateLimitBackend",
+    "RegisteredCheck",
     "SecuritySettings",
     "Service",
     "SigningKey",

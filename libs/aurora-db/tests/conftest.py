@@ -23,7 +23,7 @@ from aurora.db import (
     database_target,
     reset_engines,
 )
-from aurora.testing.databases import postgres_schema
+from aurora.testing.isolation import postgres_schema
 
 
 @pytest.fixture(autouse=True)

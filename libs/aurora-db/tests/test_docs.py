@@ -9,7 +9,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-from aurora.testing.databases import postgres_schema
+import pytest
+
+from aurora.testing.isolation import postgres_schema
 from aurora.testing.process import child_python_path
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -96,9 +98,10 @@ def test_seed_examples_run_on_postgres(tmp_path):
     assert output.split() == ["1", "postgresql"]
 
 
-def test_readme_repository_example_prints_what_it_says(tmp_path):
+@pytest.mark.parametrize("heading", ["# Filters, soft delete", "# Plugging into a service"])
+def test_readme_block_prints_what_it_says(tmp_path, heading):
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.DOTALL)
-    (code,) = (block for block in blocks if block.startswith("# Filters, soft delete"))
+    (code,) = (block for block in blocks if block.startswith(heading))
     expected = [
         line.split("  # ", 1)[1] for line in code.splitlines() if line.lstrip().startswith("print(")
     ]

@@ -21,7 +21,7 @@ from aurora.db import (
     get_registry,
     reset_engines,
 )
-from aurora.testing.databases import postgres_url
+from aurora.testing.isolation import postgres_url
 
 
 def test_nothing_is_built_until_first_use(tmp_path):

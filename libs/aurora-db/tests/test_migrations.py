@@ -140,7 +140,7 @@ def test_model_changes_without_migration_are_detected(project):
 
 async def test_migrations_health_check_and_startup_upgrade(project):
     m.generate_revision(SERVICE, project.dir, "create courses", url=project.url)
-    check = m.migrations_check(SERVICE, project.dir, url=project.url)
+    check = m.migrations_health_check(SERVICE, project.dir, url=project.url)
     with pytest.raises(PendingMigrationsError):
         await check()
     await m.upgrade_at_startup(SERVICE, project.dir, url=project.url)()

@@ -1,4 +1,4 @@
-"""aurora.testing.databases: the CI-fail/local-skip rule, schemas, per-test transactions."""
+"""aurora.testing.isolation: the CI-fail/local-skip rule, schemas, per-test transactions."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from db_models import Subject
 from sqlalchemy import func, select, text
 
 from aurora.db import build_async_engine, build_engine, database_target
-from aurora.testing.databases import (
+from aurora.testing.isolation import (
     POSTGRES_URL_ENV,
     REDIS_URL_ENV,
     async_transactional_session,

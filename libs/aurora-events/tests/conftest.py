@@ -1,7 +1,7 @@
 """Real Redis and PostgreSQL for the aurora-events suite, isolated per test.
 
 Redis streams get a unique key prefix per test (deleted afterwards); PostgreSQL
-tests get their own schema (aurora.testing.databases). Fault tests start a private
+tests get their own schema (aurora.testing.isolation). Fault tests start a private
 ``redis-server`` they can stop and restart (``redis_servers.RedisServer``).
 """
 
@@ -18,7 +18,7 @@ from redis_servers import RedisServer, private_redis
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from aurora.events import Broker, MemoryBroker, RedisBroker, events_metadata
-from aurora.testing.databases import postgres_schema, redis_url, unique_name
+from aurora.testing.isolation import postgres_schema, redis_url, unique_name
 
 
 @pytest.fixture()

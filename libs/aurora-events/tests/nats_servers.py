@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from aurora.events import NatsBroker
-from aurora.testing.databases import unique_name
+from aurora.testing.isolation import unique_name
 from aurora.testing.server import free_port
 
 NATS_URL_ENV = "AURORA_TEST_NATS_URL"

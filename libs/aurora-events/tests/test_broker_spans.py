@@ -14,7 +14,7 @@ from redis.exceptions import ResponseError
 
 from aurora.events import OutgoingMessage, RedisBroker
 from aurora.telemetry.testing import capture_spans
-from aurora.testing.databases import redis_url
+from aurora.testing.isolation import redis_url
 
 BODY = b'{"secret": "do-not-record"}'
 TRACER = trace.get_tracer(__name__)

@@ -37,7 +37,7 @@ from aurora.events import (
     events_metadata,
     list_dead_letters,
 )
-from aurora.testing.databases import postgres_schema
+from aurora.testing.isolation import postgres_schema
 from aurora.testing.process import child_env
 
 STREAM = "aurora.subject"

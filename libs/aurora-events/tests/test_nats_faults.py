@@ -34,7 +34,7 @@ from aurora.events import (
     create_subject_created_event,
     events_metadata,
 )
-from aurora.testing.databases import postgres_schema
+from aurora.testing.isolation import postgres_schema
 
 TOTAL = 300
 CHUNK = 10

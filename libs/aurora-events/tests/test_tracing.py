@@ -21,7 +21,7 @@ from aurora.events import (
     create_subject_created_event,
 )
 from aurora.telemetry.testing import capture_spans
-from aurora.testing.databases import unique_name
+from aurora.testing.isolation import unique_name
 
 
 def named(spans: list[ReadableSpan], name: str) -> ReadableSpan:

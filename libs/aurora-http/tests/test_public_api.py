@@ -27,6 +27,7 @@ def test_all_is_the_sorted_public_surface() -> None:
         "deadline_scope",
         "default_registry",
         "error_for_response",
+        "install_clients",
         "propagation_context",
         "reset_defaults",
     ]

@@ -30,3 +30,10 @@ def test_readme_service_examples_compile() -> None:
     """The other examples need running services; they must at least be valid code."""
     for block in python_blocks()[1:]:
         compile(block.replace("await ", ""), str(README), "exec")
+
+
+def test_readme_install_example_prints_what_it_says(capsys: pytest.CaptureFixture[str]) -> None:
+    (code,) = (block for block in python_blocks() if block.startswith("# Plugging into a service"))
+    exec(compile(code, str(README), "exec"), {"__name__": "readme_example"})  # noqa: S102
+    expected = [line.split("  # ", 1)[1] for line in code.splitlines() if line.startswith("print(")]
+    assert capsys.readouterr().out.splitlines() == expected

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from testing_inner import run_inner
 
 from aurora.testing import BACKENDS, Database, free_port, open_database
-from aurora.testing.databases import postgres_url
+from aurora.testing.isolation import postgres_url
 
 metadata = MetaData()
 notes = Table(

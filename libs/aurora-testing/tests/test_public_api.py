@@ -16,6 +16,7 @@ EXPECTED = [
     "LiveServer",
     "LogCapture",
     "PostgresSchema",
+    "RecordedHooks",
     "RecordedRequest",
     "Reply",
     "TokenFactory",

@@ -19,8 +19,8 @@ from asgi_lifespan import LifespanManager
 
 from aurora.app import Service
 from aurora.db import reset_engines
-from aurora.testing.databases import postgres_schema
 from aurora.testing.events import EventBus
+from aurora.testing.isolation import postgres_schema
 from aurora.testing.upstream import FaultyUpstream
 
 from catalog_service.app import build_service, load_config

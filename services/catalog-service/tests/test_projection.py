@@ -17,13 +17,13 @@ from aurora.events import (
 )
 from aurora.testing.events import EventBus
 
-from catalog_service.events import EventsRuntime
+from catalog_service.events import Projection
 from catalog_support import CatalogWaiter, new_subject
 
 
-async def handled(service: Service, count: int) -> EventsRuntime:
+async def handled(service: Service, count: int) -> Projection:
     """Wait until the service's consumer has handled ``count`` deliveries (at most 5 s)."""
-    runtime: EventsRuntime = service.app.state.events
+    runtime: Projection = service.app.state.projection
     for _ in range(500):
         if runtime.consumer.stats.handled >= count:
             return runtime

@@ -14,8 +14,8 @@ import pytest
 from aurora.app import Service
 from aurora.db import reset_engines
 from aurora.testing.clients import TestClient, open_app_client
-from aurora.testing.databases import postgres_schema
 from aurora.testing.events import EventBus
+from aurora.testing.isolation import postgres_schema
 from aurora.testing.tokens import TokenFactory
 
 from subject_service.app import build_service, load_config

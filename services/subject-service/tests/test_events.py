@@ -23,11 +23,11 @@ from aurora.db import (
     reset_engines,
 )
 from aurora.db.migrations import upgrade
-from aurora.events import EventType, OutboxRecord, add_to_outbox, stream_for_type
+from aurora.events import EventsRuntime, EventType, OutboxRecord, add_to_outbox, stream_for_type
 from aurora.testing.events import EventBus
 
 from subject_service.database import MIGRATIONS_DIR
-from subject_service.events import SOURCE, EventsRuntime, subject_created
+from subject_service.events import SOURCE, subject_created
 from subject_service.models import Subject
 from subject_service.repository import SubjectRepository
 from subject_service.schemas import SubjectRead

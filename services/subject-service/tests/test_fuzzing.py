@@ -27,8 +27,8 @@ from pathlib import Path
 import pytest
 
 from aurora.db import reset_engines
-from aurora.testing.databases import postgres_schema
 from aurora.testing.events import EventBus
+from aurora.testing.isolation import postgres_schema
 from aurora.testing.process import child_env
 from aurora.testing.server import run_server
 from aurora.testing.tokens import TokenFactory

@@ -8,12 +8,14 @@ from typing import Any
 
 from aurora.app import Service, create_service
 from aurora.config import ServiceConfig
-from aurora.events import Broker
+from aurora.db import install_database
+from aurora.events import Broker, install_events
+from aurora.http import install_clients
 from aurora.telemetry import install_tracing
 
-from catalog_service.clients import install_clients
-from catalog_service.database import install_database
-from catalog_service.events import install_events
+from catalog_service.clients import UpstreamClients, client_registry
+from catalog_service.database import MIGRATIONS_DIR
+from catalog_service.events import install_projection
 from catalog_service.routes import router
 from catalog_service.settings import (
     SERVICE_DESCRIPTION,
@@ -52,8 +54,21 @@ def build_service(
     settings = settings if settings is not None else config.section(Settings)
     service = create_service(SERVICE_NAME, config)
     install_tracing(service, config)  # off unless OTEL_EXPORTER_OTLP_ENDPOINT is set
-    install_database(service, config, migrate=settings.migrate_on_startup)
-    install_events(service, config, group=settings.consumer_group, broker=broker)
-    install_clients(service, config, settings)
+    install_database(
+        service,
+        SERVICE_NAME,
+        config.database,
+        migrations_dir=MIGRATIONS_DIR,
+        migrate_on_startup=settings.migrate_on_startup,
+    )
+    metrics = service.metrics.registry if service.metrics is not None else None
+    group = settings.consumer_group
+    events = install_events(
+        service, config, consumer_groups=[group], broker=broker, metrics=metrics
+    )
+    service.app.state.events = events
+    install_projection(service, events, group=group)
+    registry = install_clients(service, client_registry(settings, metrics))
+    service.app.state.upstreams = UpstreamClients(config, registry)
     service.app.include_router(router)
     return service

@@ -22,9 +22,9 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Request
+from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
-from aurora.app import Service
 from aurora.config import ServiceConfig
 from aurora.errors import (
     AuroraError,
@@ -110,21 +110,16 @@ def breaker_factory(settings: Settings) -> Callable[[str], CircuitBreaker]:
     return build
 
 
-def install_clients(service: Service, config: ServiceConfig, settings: Settings) -> UpstreamClients:
-    """Give the service its upstream clients: closed at shutdown, breakers in ``/health``."""
-    registry = ClientRegistry(
+def client_registry(settings: Settings, metrics: CollectorRegistry | None) -> ClientRegistry:
+    """The catalog's clients: this service's breaker thresholds, its metrics registry."""
+    # An open circuit to subject-service fails the "upstreams" check, which is optional
+    # (aurora.http.install_clients): the catalog is degraded (its listing still works),
+    # not unready, so /health says "warn" and /health/ready stays 200.
+    return ClientRegistry(
         breaker_factory=breaker_factory(settings),
-        metrics_registry=service.metrics.registry if service.metrics is not None else None,
-        # An open circuit to subject-service fails the "upstreams" check...
+        metrics_registry=metrics,
         critical={SUBJECT_SERVICE},
     )
-    upstreams = UpstreamClients(config, registry)
-    service.app.state.upstreams = upstreams
-    service.on_shutdown(registry.aclose_all)
-    # ...which is optional: the catalog is degraded (its listing still works), not
-    # unready, so /health says "warn" and /health/ready stays 200.
-    service.add_health_check("upstreams", registry.check, critical=False)
-    return upstreams
 
 
 def get_upstreams(request: Request) -> UpstreamClients:

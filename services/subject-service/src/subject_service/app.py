@@ -8,12 +8,13 @@ from typing import Any
 
 from aurora.app import Service, create_service
 from aurora.config import ServiceConfig
-from aurora.events import Broker
+from aurora.db import get_async_engine, install_database
+from aurora.events import Broker, install_events
 from aurora.logging import get_logger
 from aurora.telemetry import install_tracing
 
-from subject_service.database import install_database
-from subject_service.events import install_events
+from subject_service.database import MIGRATIONS_DIR
+from subject_service.events import install_asyncapi
 from subject_service.routes import WRITE_SCOPE, router
 from subject_service.settings import (
     SERVICE_DESCRIPTION,
@@ -52,8 +53,18 @@ def build_service(
     settings = settings if settings is not None else config.section(Settings)
     service = create_service(SERVICE_NAME, config)
     install_tracing(service, config)  # off unless OTEL_EXPORTER_OTLP_ENDPOINT is set
-    install_database(service, config, migrate=settings.migrate_on_startup)
-    install_events(service, config, broker=broker)
+    install_database(
+        service,
+        SERVICE_NAME,
+        config.database,
+        migrations_dir=MIGRATIONS_DIR,
+        migrate_on_startup=settings.migrate_on_startup,
+    )
+    metrics = service.metrics.registry if service.metrics is not None else None
+    service.app.state.events = install_events(
+        service, config, outbox=get_async_engine(SERVICE_NAME), broker=broker, metrics=metrics
+    )
+    install_asyncapi(service)
     service.app.include_router(router)
     if service.token_verifier is None:
         service.on_startup(_warn_writes_refused)

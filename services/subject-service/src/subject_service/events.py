@@ -6,30 +6,22 @@ with the shared payload models. Each change stages its event in the outbox table
 the same transaction as the change itself: no event without the change, no change
 without its event. A relay running inside the service publishes the outbox to the
 broker (in memory in development and test, Redis elsewhere:
-``AURORA_EVENTS__BACKEND``) in commit order per subject, woken by each commit.
+``AURORA_EVENTS__BACKEND``) in commit order per subject, woken by each commit
+(``aurora.events.install_events``, called by ``app``).
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from aurora.app import Service
-from aurora.config import ServiceConfig
-from aurora.db import get_async_engine
 from aurora.events import (
-    Broker,
     Event,
-    EventsSettings,
+    EventsRuntime,
     EventType,
-    OutboxRelay,
-    add_to_outbox,
     asyncapi_endpoint,
-    broker_health_check,
-    create_broker,
     create_subject_created_event,
     create_subject_deleted_event,
     create_subject_updated_event,
@@ -70,58 +62,15 @@ def subject_deleted(subject_id: UUID) -> Event:
     return create_subject_deleted_event(str(subject_id), source=SOURCE)
 
 
-@dataclass(frozen=True)
-class EventsRuntime:
-    """The broker and the outbox relay of a running service."""
-
-    broker: Broker
-    relay: OutboxRelay
-
-    def stage(self, session: AsyncSession, event: Event) -> None:
-        """Put ``event`` in ``session``'s transaction; the relay wakes once it commits."""
-        add_to_outbox(session, event, on_commit=self.relay.wake)
-
-
-def install_events(
-    service: Service,
-    config: ServiceConfig,
-    *,
-    broker: Broker | None = None,
-    settings: EventsSettings | None = None,
-) -> EventsRuntime:
-    """Run the outbox relay for the service's lifetime and report the broker's health.
-
-    Args:
-        broker: Where events go; by default the one ``AURORA_EVENTS__*`` and the
-            config choose (``create_broker``). Tests pass an in-memory one to inspect.
-        settings: aurora-events' settings; the config's ``events`` section when omitted.
-    """
-    settings = settings if settings is not None else config.section(EventsSettings)
-    broker = broker if broker is not None else create_broker(config, settings=settings)
-    metrics = service.metrics.registry if service.metrics is not None else None
-    relay = OutboxRelay(
-        get_async_engine(SERVICE_NAME),
-        broker,
-        batch_size=settings.relay_batch_size,
-        poll_interval=settings.relay_poll_interval,
-        registry=metrics,
-    )
-    service.on_startup(relay.start)
-    # Shutdown hooks run in reverse: the relay finishes its batch, then the broker closes.
-    service.on_shutdown(broker.close)
-    service.on_shutdown(relay.stop)
-    service.add_health_check("events", broker_health_check(broker), critical=False)
-    service.add_health_check("outbox", relay.health_check(max_age=60), critical=False)
+def install_asyncapi(service: Service) -> None:
+    """Publish what this service sends as an AsyncAPI document at ``/asyncapi.json``."""
     sends = [EventType.SUBJECT_CREATED, EventType.SUBJECT_UPDATED, EventType.SUBJECT_DELETED]
     asyncapi = asyncapi_endpoint(title=SERVICE_NAME, version=service.app.version, sends=sends)
     service.app.add_api_route("/asyncapi.json", asyncapi, include_in_schema=False)
-    runtime = EventsRuntime(broker, relay)
-    service.app.state.events = runtime
-    return runtime
 
 
 def get_events(request: Request) -> EventsRuntime:
-    """The running service's :class:`EventsRuntime` (a FastAPI dependency)."""
+    """The running service's ``EventsRuntime`` (a FastAPI dependency), set by ``app``."""
     runtime: EventsRuntime = request.app.state.events
     return runtime
 

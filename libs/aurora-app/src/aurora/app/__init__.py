@@ -11,7 +11,7 @@ Prometheus metrics, CORS, security headers, health probes, lifecycle hooks, JWT
 authentication and rate limiting, all as pure ASGI layers.
 """
 
-from aurora.app._health import CheckResult, HealthCheck, HealthRegistry, HealthReport
+from aurora.app._health import CheckResult, HealthRegistry, HealthReport, RegisteredCheck
 from aurora.app._idempotency import (
     IdempotencyRecord,
     IdempotencyStore,
@@ -48,6 +48,7 @@ from aurora.app._security_settings import JwtAlgorithm, SecuritySettings
 from aurora.app._service import Service, create_service
 from aurora.app._settings import AppSettings, IdempotencySettings, RateLimitSettings
 from aurora.app.middleware._deadline import deadline, remaining_seconds
+from aurora.utils import HealthCheck
 
 __all__ = [
     "HEALTH_CONTENT_TYPE",
@@ -80,6 +81,7 @@ __all__ = [
     "RateLimiterUnavailableError",
     "RedisIdempotencyStore",
     "RedisRateLimitBackend",
+    "RegisteredCheck",
     "SecuritySettings",
     "Service",
     "SigningKey",

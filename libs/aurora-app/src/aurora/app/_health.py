@@ -1,8 +1,9 @@
 """Readiness checks, the Spring Boot Actuator way.
 
-A health check is any async callable: it returns ``None`` or a mapping of
-details when healthy and raises when not. That is the whole protocol, so
-aurora-db, aurora-http and aurora-events plug in without aurora-app importing them.
+A health check is any async callable (``aurora.utils.HealthCheck``): it returns
+``None`` or a mapping of details when healthy and raises when not. That is the
+whole protocol, so aurora-db, aurora-http and aurora-events plug in without
+aurora-app importing them.
 
 Checks run concurrently, each under its own timeout, and the report is cached
 briefly so a burst of probes (several kubelets, a load balancer) costs one round
@@ -22,15 +23,17 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from aurora.logging import get_logger
+from aurora.utils import HealthCheck
 
-__all__ = ["CheckResult", "HealthCheck", "HealthCheckFn", "HealthRegistry", "HealthReport"]
+__all__ = ["CheckResult", "HealthCheckFn", "HealthRegistry", "HealthReport", "RegisteredCheck"]
 
-HealthCheckFn = Callable[[], Awaitable[Mapping[str, Any] | None]]
+HealthCheckFn = HealthCheck
+"""The one health-check type, under the name this lib's modules have long used."""
 Status = Literal["pass", "warn", "fail"]
 
 
 @dataclass(frozen=True, slots=True)
-class HealthCheck:
+class RegisteredCheck:
     """One registered check: what to call, whether readiness depends on it, how long to wait."""
 
     name: str
@@ -99,7 +102,7 @@ class HealthRegistry:
         default_timeout: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._checks: dict[str, HealthCheck] = {}
+        self._checks: dict[str, RegisteredCheck] = {}
         self._cache_ttl = cache_ttl
         self._default_timeout = default_timeout
         self._clock = clock
@@ -107,7 +110,7 @@ class HealthRegistry:
         self._running: asyncio.Task[HealthReport] | None = None
 
     @property
-    def checks(self) -> Sequence[HealthCheck]:
+    def checks(self) -> Sequence[RegisteredCheck]:
         """The registered checks, in registration order."""
         return tuple(self._checks.values())
 
@@ -127,7 +130,7 @@ class HealthRegistry:
         if not name:
             raise ValueError("a health check needs a name")
         fn = check if inspect.iscoroutinefunction(check) else _threaded(check)
-        self._checks[name] = HealthCheck(
+        self._checks[name] = RegisteredCheck(
             name, fn, critical, self._default_timeout if timeout is None else timeout
         )
         self._cached = None
@@ -164,7 +167,7 @@ def _threaded(check: Callable[[], Any]) -> HealthCheckFn:
     return run_in_thread
 
 
-async def _run(check: HealthCheck) -> CheckResult:
+async def _run(check: RegisteredCheck) -> CheckResult:
     observed_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     start = time.perf_counter()
     try:
@@ -222,7 +225,7 @@ def _public_output(exc: Exception) -> str:
     return f"failed: {code if isinstance(code, str) else type(exc).__name__}"
 
 
-def _failed(check: HealthCheck, start: float, observed_at: str, output: str) -> CheckResult:
+def _failed(check: RegisteredCheck, start: float, observed_at: str, output: str) -> CheckResult:
     return CheckResult(
         name=check.name,
         status="fail",

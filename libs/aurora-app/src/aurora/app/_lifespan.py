@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from aurora.logging import get_logger
+from aurora.utils import Hook
 
 __all__ = ["Hook", "Lifecycle"]
 
-Hook = Callable[[], Awaitable[Any] | Any]
 H = TypeVar("H", bound=Hook)
 
 

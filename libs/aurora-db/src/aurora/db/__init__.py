@@ -25,12 +25,13 @@ from aurora.db._errors import (
     translate_errors,
 )
 from aurora.db._filters import Equal, Filter, In, Range, Search
-from aurora.db._health import HealthCheck, database_check
+from aurora.db._health import HealthCheck, database_check, database_health_check
 from aurora.db._idempotency import (
     DatabaseIdempotencyStore,
     IdempotencyRecordLike,
     idempotency_table,
 )
+from aurora.db._install import install_database
 from aurora.db._list_query import ListQuery, list_query_dependency
 from aurora.db._models import (
     NAMING_CONVENTION,
@@ -104,6 +105,7 @@ __all__ = [
     "build_engine",
     "configure_database",
     "database_check",
+    "database_health_check",
     "database_target",
     "derive_cursor_key",
     "dispose_engines",
@@ -116,6 +118,7 @@ __all__ = [
     "get_engine",
     "get_registry",
     "idempotency_table",
+    "install_database",
     "is_storable",
     "list_query_dependency",
     "read_only",

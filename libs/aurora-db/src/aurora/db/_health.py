@@ -1,13 +1,12 @@
-"""Readiness checks for aurora-app: ``service.add_health_check("database", database_check(name))``.
+"""The database's readiness: ``hooks.add_health_check("database", database_health_check(name))``.
 
-A check is an ``async`` callable that returns details when healthy and raises
-when not, which is all aurora-app needs to know about databases.
+A check is an ``aurora.utils.HealthCheck``, an ``async`` callable that returns details
+when healthy and raises when not, which is all aurora-app needs to know about databases.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
@@ -19,14 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from aurora.db._engine import read_only
 from aurora.db._errors import DatabaseUnavailableError, translate_exception
 from aurora.db._registry import EngineRegistry, get_registry
+from aurora.utils import HealthCheck
 
-__all__ = ["HealthCheck", "database_check"]
-
-HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
-"""What aurora-app's ``add_health_check`` takes: raise when unhealthy, else return details."""
+__all__ = ["HealthCheck", "database_check", "database_health_check"]
 
 
-def database_check(
+def database_health_check(
     service_name: str | None = None,
     *,
     engine: Engine | AsyncEngine | None = None,
@@ -64,6 +61,10 @@ def database_check(
         return {"backend": target.dialect.name, "latency_ms": latency_ms}
 
     return check
+
+
+database_check = database_health_check
+"""Deprecated alias of :func:`database_health_check`."""
 
 
 async def _select_one(engine: Engine | AsyncEngine) -> None:

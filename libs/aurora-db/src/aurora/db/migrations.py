@@ -21,6 +21,7 @@ from aurora.db._migrate import (
     heads,
     init_migrations,
     migrations_check,
+    migrations_health_check,
     upgrade,
     upgrade_at_startup,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "heads",
     "init_migrations",
     "migrations_check",
+    "migrations_health_check",
     "run_migrations",
     "upgrade",
     "upgrade_at_startup",

@@ -52,6 +52,7 @@ from aurora.events._factories import (
 )
 from aurora.events._health import broker_health_check
 from aurora.events._inbox import Inbox, InboxHandler
+from aurora.events._install import EventsRuntime, install_events
 from aurora.events._memory import MemoryBroker
 from aurora.events._metrics import ConsumerMetrics, OutboxMetrics
 from aurora.events._nats import NatsBroker
@@ -91,6 +92,7 @@ __all__ = [
     "EventSpec",
     "EventType",
     "EventsError",
+    "EventsRuntime",
     "EventsSettings",
     "GroupInfo",
     "GroupLostError",
@@ -140,6 +142,7 @@ __all__ = [
     "events_metadata",
     "get_dead_letter",
     "include_event_tables",
+    "install_events",
     "list_dead_letters",
     "purge_dead_letters",
     "recover_from_outbox",

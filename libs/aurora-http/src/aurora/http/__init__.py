@@ -22,6 +22,7 @@ from aurora.http._credentials import (
 from aurora.http._deadline import deadline_scope
 from aurora.http._defaults import configure, default_registry, reset_defaults
 from aurora.http._errors import error_for_response
+from aurora.http._install import install_clients
 from aurora.http._propagation import DEADLINE_HEADER, REQUEST_ID_HEADER, propagation_context
 from aurora.http._registry import ClientRegistry
 from aurora.http._retry import (
@@ -57,6 +58,7 @@ __all__ = [
     "deadline_scope",
     "default_registry",
     "error_for_response",
+    "install_clients",
     "propagation_context",
     "reset_defaults",
 ]

@@ -6,8 +6,7 @@ clients live here too, so a service opens one connection pool per dependency
 and closes them all on shutdown::
 
     registry = ClientRegistry(critical={"subject-service"})
-    service.on_shutdown(registry.aclose_all)
-    service.add_health_check("dependencies", registry.check)
+    install_clients(service, registry)  # closed at shutdown, circuits in /health
     subjects = await registry.client("subject-service").get_json("/api/v1/subjects")
 """
 
@@ -24,7 +23,7 @@ from aurora.http._budget import RetryBudget
 from aurora.http._metrics import ServiceMetrics
 from aurora.http._pipeline import ServicePipeline
 from aurora.http._retry import RetryPolicy
-from aurora.utils import CircuitBreaker, CircuitState
+from aurora.utils import CircuitBreaker, CircuitState, HealthCheck
 
 if TYPE_CHECKING:
     from aurora.http._client import ServiceClient
@@ -42,7 +41,7 @@ class ClientRegistry:
             with a fake clock in tests); Resilience4j-like defaults otherwise.
         budget_factory: Builds the retry budget of a service from its name.
         metrics_registry: Prometheus registry; the default one when omitted.
-        critical: Services whose open circuit makes :meth:`check` fail.
+        critical: Services whose open circuit makes :meth:`health_check` fail.
     """
 
     def __init__(
@@ -134,12 +133,16 @@ class ClientRegistry:
             pipelines = dict(self._pipelines)
         return {name: str(p.breaker.state) for name, p in sorted(pipelines.items())}
 
-    async def check(self) -> dict[str, Any]:
-        """Health check for aurora-app: all circuit states; fails if a critical one is open.
+    def health_check(self) -> HealthCheck:
+        """A readiness check reporting every circuit state; fails if a critical one is open.
 
-        Raises:
+        Raises (from the check):
             ServiceUnavailableError: The circuit of a ``critical`` service is open.
         """
+        return self.check
+
+    async def check(self) -> dict[str, Any]:
+        """The check :meth:`health_check` returns (deprecated: use that)."""
         states = self.circuit_states()
         down = sorted(
             name

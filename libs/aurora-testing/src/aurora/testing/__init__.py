@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from aurora.testing.clock import FrozenClock
     from aurora.testing.contract import ContractReport, assert_openapi_contract
     from aurora.testing.database import BACKENDS, Database, open_database
-    from aurora.testing.databases import (
+    from aurora.testing.events import EventBus
+    from aurora.testing.hooks import RecordedHooks
+    from aurora.testing.isolation import (
         PostgresSchema,
         async_transactional_session,
         postgres_schema,
@@ -28,7 +30,6 @@ if TYPE_CHECKING:
         transactional_session,
         unique_name,
     )
-    from aurora.testing.events import EventBus
     from aurora.testing.logs import LogCapture, capture_log_lines
     from aurora.testing.problems import assert_problem_response
     from aurora.testing.process import child_env, child_python_path
@@ -46,6 +47,7 @@ __all__ = [
     "LiveServer",
     "LogCapture",
     "PostgresSchema",
+    "RecordedHooks",
     "RecordedRequest",
     "Reply",
     "TokenFactory",
@@ -72,7 +74,7 @@ _MODULES = {
     "clock": ("FrozenClock",),
     "contract": ("ContractReport", "assert_openapi_contract"),
     "database": ("BACKENDS", "Database", "open_database"),
-    "databases": (
+    "isolation": (
         "PostgresSchema",
         "async_transactional_session",
         "postgres_schema",
@@ -82,6 +84,7 @@ _MODULES = {
         "unique_name",
     ),
     "events": ("EventBus",),
+    "hooks": ("RecordedHooks",),
     "logs": ("LogCapture", "capture_log_lines"),
     "problems": ("assert_problem_response",),
     "process": ("child_env", "child_python_path"),

@@ -5,7 +5,7 @@ both; :func:`open_database` gives either behind one object:
 
 * ``"sqlite"``: a file in the test's directory;
 * ``"postgresql"``: a uniquely named schema on the test server, dropped
-  afterwards (:func:`aurora.testing.databases.postgres_schema`), which fails the
+  afterwards (:func:`aurora.testing.isolation.postgres_schema`), which fails the
   test under ``CI`` and skips it elsewhere when the server is unreachable.
 
 Tables are created from the metadata given (a service's ``Base.metadata``,
@@ -31,7 +31,7 @@ from sqlalchemy import Engine, MetaData, Table, func, select, text
 from sqlalchemy.orm import Session
 
 from aurora.db import build_engine, database_target, read_only
-from aurora.testing.databases import postgres_schema, transactional_session
+from aurora.testing.isolation import postgres_schema, transactional_session
 
 __all__ = ["BACKENDS", "Backend", "Database", "open_database"]
 
