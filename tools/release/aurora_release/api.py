@@ -66,15 +66,54 @@ def api_from_json(data: dict[str, Any]) -> griffe.Module:
 
 
 def breaking_changes(old: griffe.Module, new: griffe.Module) -> list[str]:
-    """One line per way ``new`` breaks users of ``old``."""
+    """One line per way ``new`` breaks users of ``old``.
+
+    A name re-exported from another distribution stays an alias griffe cannot
+    resolve (only this lib's source is loaded), and griffe raises on it mid-way, so
+    such names are compared by their target instead: the same target is no break,
+    another target, or a switch between a local object and a re-export, is one.
+    """
     removed = sorted(_exports(old) - _exports(new))
     problems = [f"{name}: removed from __all__" for name in removed]
-    for breakage in griffe.find_breaking_changes(old, new):
+    kept = _exports(old) & _exports(new)
+    foreign = {name for name in kept if _foreign(old, name) or _foreign(new, name)}
+    for name in sorted(foreign):
+        was, now = _target(old, name), _target(new, name)
+        if was != now:
+            problems.append(f"{name}: now {now}, was {was}")
+    for breakage in griffe.find_breaking_changes(_without(old, foreign), _without(new, foreign)):
         name = breakage.obj.path.removeprefix(old.path + ".")
         if name.split(".")[0] in removed:
             continue
         problems.append(f"{name}: {_explain(breakage)}")
     return problems
+
+
+def _foreign(api: griffe.Module, name: str) -> bool:
+    """Whether ``name`` is an alias griffe cannot follow (another lib defines it)."""
+    member = api.members.get(name)
+    if not isinstance(member, griffe.Alias):
+        return False
+    try:
+        member.final_target
+    except (ValueError, griffe.AliasResolutionError, griffe.CyclicAliasError):
+        return True
+    return False
+
+
+def _target(api: griffe.Module, name: str) -> str:
+    member = api.members.get(name)
+    return member.target_path if isinstance(member, griffe.Alias) else "defined here"
+
+
+def _without(api: griffe.Module, names: set[str]) -> griffe.Module:
+    """A view of ``api`` without ``names``, leaving ``api`` itself untouched."""
+    if not names:
+        return api
+    view = griffe.Module(api.name, filepath=api.filepath)
+    view.members = {name: member for name, member in api.members.items() if name not in names}
+    view.exports = [name for name in api.exports or () if str(name) not in names]
+    return view
 
 
 def _exports(api: griffe.Module) -> set[str]:

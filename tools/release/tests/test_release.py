@@ -177,6 +177,21 @@ def test_the_api_survives_its_json_baseline(tmp_path):
     assert breaking_changes(api_from_json(api_to_json(api)), api) == []
 
 
+def test_a_re_export_from_another_lib_is_compared_by_its_target(tmp_path):
+    """griffe cannot resolve a name another distribution defines; its target still counts."""
+    local = '__all__ = ["Check"]\n\nclass Check:\n    pass\n'
+    shared = 'from aurora.other import Check\n\n__all__ = ["Check"]\n'
+    moved = 'from aurora.elsewhere import Check\n\n__all__ = ["Check"]\n'
+    before = api_of(tmp_path / "old", local)
+    after = api_of(tmp_path / "new", shared)
+    baseline = api_from_json(api_to_json(after))
+    assert breaking_changes(before, after) == ["Check: now aurora.other.Check, was defined here"]
+    assert breaking_changes(baseline, after) == []
+    assert breaking_changes(baseline, api_of(tmp_path / "moved", moved)) == [
+        "Check: now aurora.elsewhere.Check, was aurora.other.Check"
+    ]
+
+
 def released_lib_with_baseline(repo, source):
     """aurora-db 1.0.0 released through the committed baseline only (no tag)."""
     git(repo, "tag", "-d", "aurora-db/v1.0.0")
