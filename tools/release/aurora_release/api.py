@@ -95,7 +95,7 @@ def _foreign(api: griffe.Module, name: str) -> bool:
     if not isinstance(member, griffe.Alias):
         return False
     try:
-        member.final_target
+        _ = member.final_target  # resolving is the test
     except (ValueError, griffe.AliasResolutionError, griffe.CyclicAliasError):
         return True
     return False
