@@ -131,10 +131,12 @@ class LineWriter:
             self._rebind(standard, pipeline.redactor)
         threshold = pipeline.level
         chunks: list[bytes] = []
+        # One clock read per write: the lines of a burst go out in the same write.
+        timestamp = utc_timestamp()
         for level, fields in lines:
             if LEVELS.get(level, logging.NOTSET) < threshold:
                 continue
-            line = self._line(standard.service, level, fields)
+            line = self._line(standard.service, level, fields, timestamp)
             if line is None:  # exc_info / stack_info: structlog's processors render these
                 self._write_slowly(((level, fields),))
                 continue
@@ -145,7 +147,9 @@ class LineWriter:
         if chunks:
             pipeline.output.write(b"".join(chunks).decode())
 
-    def _line(self, service: str, level: str, fields: Mapping[str, Any]) -> dict[str, Any] | None:
+    def _line(
+        self, service: str, level: str, fields: Mapping[str, Any], timestamp: str
+    ) -> dict[str, Any] | None:
         """The final dict, as the chain would build it (see ``StandardFields``).
 
         ``None`` when a field needs the regular pipeline. This runs for every line, so
@@ -155,7 +159,6 @@ class LineWriter:
         if STRUCTLOG_CONTEXT_VARS:  # nothing to merge until someone binds one
             fields = self._with_contextvars(level, fields)
         level_name = LEVEL_NAMES.get(level, level)
-        timestamp = utc_timestamp()
         line: dict[str, Any] = {
             "timestamp": timestamp,
             "level": level_name,

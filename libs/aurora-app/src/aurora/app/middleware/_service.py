@@ -40,7 +40,7 @@ from aurora.app.middleware._idempotency import IdempotencyMiddleware
 from aurora.app.middleware._logging import AccessLog
 from aurora.app.middleware._routes import route_template
 from aurora.app.middleware._security_headers import SecurityHeaders
-from aurora.app.middleware._tracing import RequestSpan, ServerSpans
+from aurora.app.middleware._tracing import NO_SPAN, RequestSpan, ServerSpans
 from aurora.logging import bind_correlation_id
 
 __all__ = ["ServiceMiddleware"]
@@ -126,18 +126,33 @@ class ServiceMiddleware:
                     message["headers"] = _merge(message.get("headers", ()), added, guarded)
             await send(message)
 
-        # Stage 6 decides before anything runs: the app with its receive, or a 413.
-        target = self._target(scope, request_headers, receive)
+        # What handles the request; stage 6 decides before anything runs: the app with
+        # its receive, or a 413 (``guarded_receive`` None).
+        app: ASGIApp = self._unkeyed
+        if self._keyed is not None and scope["method"] in self._keyed.methods:
+            app = self._keyed
+        guarded_receive: Receive | None = receive
+        if self._body_limit is not None:
+            guarded_receive = self._body_limit.guard(scope, request_headers, receive)
         with binding, span:
             if metrics is not None:
                 metrics.in_flight += 1
             try:
-                if target is None:
+                if guarded_receive is None:
                     await self._refuse_body(send_wrapper, path)
                 elif self._deadline is None:
-                    await target[0](scope, target[1], send_wrapper)
-                else:
-                    await self._bounded(target, scope, send_wrapper)
+                    await app(scope, guarded_receive, send_wrapper)
+                else:  # stage 7 in this frame: a coroutine of its own cost every request one
+                    state = self._deadline.start(send_wrapper, path)
+                    scope[DEADLINE_SCOPE_KEY] = state
+                    try:
+                        await app(scope, guarded_receive, send_wrapper)
+                    except asyncio.CancelledError:
+                        if not state.cancelled_by_us():
+                            raise
+                        await state.answered()  # its 504 went through send_wrapper
+                    finally:
+                        state.cancel()
             except Exception as exc:
                 if self._errors is None:
                     raise
@@ -148,38 +163,13 @@ class ServiceMiddleware:
                 # lets the server close the connection without logging a second traceback.
             finally:
                 # status 0: raised before responding, so the client got the error stage's 500
-                span.finish(status or 500)
+                if span is not NO_SPAN:
+                    span.finish(status or 500)
                 self._observe(scope, root_path, metrics, status or 500, start, correlation_id, span)
-
-    def _target(
-        self, scope: Scope, request_headers: dict[bytes, bytes], receive: Receive
-    ) -> tuple[ASGIApp, Receive] | None:
-        """What handles the request and the ``receive`` it reads from; ``None``: answer 413."""
-        app = self._unkeyed
-        if self._keyed is not None and scope["method"] in self._keyed.methods:
-            app = self._keyed
-        if self._body_limit is None:
-            return app, receive
-        guarded_receive = self._body_limit.guard(scope, request_headers, receive)
-        return None if guarded_receive is None else (app, guarded_receive)
 
     async def _refuse_body(self, send: Send, path: str) -> None:
         assert self._body_limit is not None
         await send_problem(send, self._body_limit.error(), path)
-
-    async def _bounded(self, target: tuple[ASGIApp, Receive], scope: Scope, send: Send) -> None:
-        """Stage 7: the app under the request's deadline; its 504 goes through ``send``."""
-        assert self._deadline is not None
-        state = self._deadline.start(send, scope["path"])
-        scope[DEADLINE_SCOPE_KEY] = state
-        try:
-            await target[0](scope, target[1], send)
-        except asyncio.CancelledError:
-            if not state.cancelled_by_us():
-                raise
-            await state.answered()
-        finally:
-            state.cancel()
 
     def _observe(
         self,
@@ -199,9 +189,8 @@ class ServiceMiddleware:
             metrics.observe(scope["method"], route, status, seconds)
         if self._access_log is not None and scope["path"] not in self._log_excluded:
             route = route or route_template(scope, root_path)
-            self._access_log.emit(
-                scope, route, status, seconds, correlation_id, trace_ids=span.trace_ids()
-            )
+            trace_ids = None if span is NO_SPAN else span.trace_ids()
+            self._access_log.emit(scope, route, status, seconds, correlation_id, trace_ids=trace_ids)
 
 
 def _merge(
