@@ -48,7 +48,7 @@ _PIPELINE_KEYS = ("exc_info", "stack_info")  # rendered by structlog's own proce
 # What a field goes through, decided once per key and configuration: written as is,
 # scanned for secrets, masked, overwritten by the standard fields, or the slow path.
 _PASS, _SCAN, _MASK, _STAMP, _PIPELINE = "pass", "scan", "mask", "stamp", "pipeline"
-_UNKNOWN: Any = object()  # a shape not planned yet (None is a plan: the slow path)
+_UNKNOWN: tuple[str, ...] = ("<not planned>",)  # a sentinel, compared by identity (None is a plan)
 
 
 class LineWriter:

@@ -91,9 +91,9 @@ class ServiceMiddleware:
         self._metrics_excluded = frozenset(metrics_excluded_paths)
         self._security_headers = security_headers
         self._guarded = security_headers.names if security_headers else frozenset()
+        self._hardening_headers = security_headers.for_scope if security_headers else _none
         self._body_limit = body_limit
         self._deadline = deadline
-        self._reads_headers = correlation is not None or body_limit is not None
         self._spans = ServerSpans()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -101,12 +101,10 @@ class ServiceMiddleware:
             await self.app(scope, receive, send)
             return
         start = perf_counter()
-        added: tuple[tuple[bytes, bytes], ...] = ()
-        if self._security_headers is not None:
-            added = self._security_headers.for_scope(scope)
+        added = self._hardening_headers(scope)
         binding: AbstractContextManager[Any] = _UNBOUND
         correlation_id = None
-        request_headers = dict(scope["headers"]) if self._reads_headers else {}
+        request_headers = dict(scope["headers"])  # read by stages 1 and 6
         if self._correlation is not None:
             correlation_id, raw_id = self._correlation.resolve(request_headers)
             added = (*added, (self._correlation.header, raw_id))
@@ -126,14 +124,8 @@ class ServiceMiddleware:
                     message["headers"] = _merge(message.get("headers", ()), added, guarded)
             await send(message)
 
-        # What handles the request; stage 6 decides before anything runs: the app with
-        # its receive, or a 413 (``guarded_receive`` None).
-        app: ASGIApp = self._unkeyed
-        if self._keyed is not None and scope["method"] in self._keyed.methods:
-            app = self._keyed
-        guarded_receive: Receive | None = receive
-        if self._body_limit is not None:
-            guarded_receive = self._body_limit.guard(scope, request_headers, receive)
+        # Stage 6 decides before anything runs: the app with its receive, or a 413.
+        app, guarded_receive = self._target(scope, request_headers, receive)
         with binding, span:
             if metrics is not None:
                 metrics.in_flight += 1
@@ -163,9 +155,18 @@ class ServiceMiddleware:
                 # lets the server close the connection without logging a second traceback.
             finally:
                 # status 0: raised before responding, so the client got the error stage's 500
-                if span is not NO_SPAN:
-                    span.finish(status or 500)
                 self._observe(scope, root_path, metrics, status or 500, start, correlation_id, span)
+
+    def _target(
+        self, scope: Scope, request_headers: dict[bytes, bytes], receive: Receive
+    ) -> tuple[ASGIApp, Receive | None]:
+        """What handles the request and the ``receive`` it reads from (``None``: answer 413)."""
+        app = self._unkeyed
+        if self._keyed is not None and scope["method"] in self._keyed.methods:
+            app = self._keyed
+        if self._body_limit is None:
+            return app, receive
+        return app, self._body_limit.guard(scope, request_headers, receive)
 
     async def _refuse_body(self, send: Send, path: str) -> None:
         assert self._body_limit is not None
@@ -182,6 +183,8 @@ class ServiceMiddleware:
         span: RequestSpan,
     ) -> None:
         seconds = perf_counter() - start
+        if span is not NO_SPAN:
+            span.finish(status)
         route = None
         if metrics is not None:
             metrics.in_flight -= 1
@@ -190,7 +193,14 @@ class ServiceMiddleware:
         if self._access_log is not None and scope["path"] not in self._log_excluded:
             route = route or route_template(scope, root_path)
             trace_ids = None if span is NO_SPAN else span.trace_ids()
-            self._access_log.emit(scope, route, status, seconds, correlation_id, trace_ids=trace_ids)
+            self._access_log.emit(
+                scope, route, status, seconds, correlation_id, trace_ids=trace_ids
+            )
+
+
+def _none(scope: Scope) -> tuple[tuple[bytes, bytes], ...]:
+    """No hardening headers (stage 5 switched off)."""
+    return ()
 
 
 def _merge(
