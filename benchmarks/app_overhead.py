@@ -51,7 +51,7 @@ py-spy and cProfile of the in-process loop, toggling one stage at a time):
   bare 331k, Aurora 388k before this round, 379k after it. Switching one stage
   off: the access log accounts for about 34k of the 57k (the line dict, the
   copy into the line and its secret scan, orjson), metrics about 3.5k. Gone: the
-  deadline's own coroutine, the target tuple, the inert span's four calls, a clock
+  deadline's own coroutine, the inert span's four calls, a clock
   read per log line (one per write now) and the hash of each line's shape;
 * served, the stack costs 50-90 µs of server CPU per request more than bare, far
   more than in process. The py-spy comparison (samples per request, both apps)
