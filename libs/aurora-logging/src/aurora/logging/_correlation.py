@@ -42,14 +42,23 @@ class CorrelationScope:
     Entering it again while open is allowed; each exit undoes the matching enter.
     """
 
-    __slots__ = ("_tokens", "value")
+    # One token in a slot serves the usual single enter (a request binds once per
+    # request); a list is made only when the scope is entered again while open.
+    __slots__ = ("_token", "_tokens", "value")
 
     def __init__(self, value: str | None = None) -> None:
         self.value: str = value or new_correlation_id()
-        self._tokens: list[Token[str | None]] = []
+        self._token: Token[str | None] | None = None
+        self._tokens: list[Token[str | None]] | None = None
 
     def __enter__(self) -> str:
-        self._tokens.append(correlation_id_var.set(self.value))
+        token = correlation_id_var.set(self.value)
+        if self._token is None:
+            self._token = token
+        elif self._tokens is None:
+            self._tokens = [token]
+        else:
+            self._tokens.append(token)
         return self.value
 
     def __exit__(
@@ -58,7 +67,13 @@ class CorrelationScope:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        correlation_id_var.reset(self._tokens.pop())
+        if self._tokens:  # the innermost enter is undone first
+            correlation_id_var.reset(self._tokens.pop())
+            return
+        token, self._token = self._token, None
+        if token is None:
+            raise IndexError("CorrelationScope exited more often than entered")
+        correlation_id_var.reset(token)
 
     async def __aenter__(self) -> str:
         return self.__enter__()

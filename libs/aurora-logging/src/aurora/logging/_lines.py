@@ -48,6 +48,7 @@ _PIPELINE_KEYS = ("exc_info", "stack_info")  # rendered by structlog's own proce
 # What a field goes through, decided once per key and configuration: written as is,
 # scanned for secrets, masked, overwritten by the standard fields, or the slow path.
 _PASS, _SCAN, _MASK, _STAMP, _PIPELINE = "pass", "scan", "mask", "stamp", "pipeline"
+_UNKNOWN: tuple[str, ...] = ("<not planned>",)  # a sentinel, compared by identity (None is a plan)
 
 
 class LineWriter:
@@ -78,6 +79,7 @@ class LineWriter:
     __slots__ = (
         "_event",
         "_fallback",
+        "_last_shape",
         "_plans",
         "_redactor",
         "_shapes",
@@ -107,6 +109,9 @@ class LineWriter:
         self._event = event
         self._plans: dict[str, str] = {}
         self._shapes: dict[tuple[str, ...], tuple[str, ...] | None] = {}
+        # (shape, keys to scan) of the previous line: comparing a tuple of the same
+        # interned keys costs less than hashing it for a dict lookup.
+        self._last_shape: tuple[tuple[str, ...], tuple[str, ...] | None] = ((), None)
 
     def is_enabled_for(self, level: str) -> bool:
         """Whether a line at ``level`` (``"info"``, ``"warning"``...) would be written."""
@@ -131,10 +136,12 @@ class LineWriter:
             self._rebind(standard, pipeline.redactor)
         threshold = pipeline.level
         chunks: list[bytes] = []
+        # One clock read per write: the lines of a burst go out in the same write.
+        timestamp = utc_timestamp()
         for level, fields in lines:
             if LEVELS.get(level, logging.NOTSET) < threshold:
                 continue
-            line = self._line(standard.service, level, fields)
+            line = self._line(standard.service, level, fields, timestamp)
             if line is None:  # exc_info / stack_info: structlog's processors render these
                 self._write_slowly(((level, fields),))
                 continue
@@ -145,7 +152,9 @@ class LineWriter:
         if chunks:
             pipeline.output.write(b"".join(chunks).decode())
 
-    def _line(self, service: str, level: str, fields: Mapping[str, Any]) -> dict[str, Any] | None:
+    def _line(
+        self, service: str, level: str, fields: Mapping[str, Any], timestamp: str
+    ) -> dict[str, Any] | None:
         """The final dict, as the chain would build it (see ``StandardFields``).
 
         ``None`` when a field needs the regular pipeline. This runs for every line, so
@@ -155,7 +164,6 @@ class LineWriter:
         if STRUCTLOG_CONTEXT_VARS:  # nothing to merge until someone binds one
             fields = self._with_contextvars(level, fields)
         level_name = LEVEL_NAMES.get(level, level)
-        timestamp = utc_timestamp()
         line: dict[str, Any] = {
             "timestamp": timestamp,
             "level": level_name,
@@ -197,15 +205,21 @@ class LineWriter:
         decided once per shape and configuration, not once per key and line.
         """
         shape = tuple(fields)
+        last = self._last_shape
+        if shape == last[0]:
+            return last[1]
         shapes = self._shapes
-        if shape in shapes:
-            return shapes[shape]
+        known = shapes.get(shape, _UNKNOWN)
+        if known is not _UNKNOWN:
+            self._last_shape = (shape, known)
+            return known
         plans = [self._plans.get(key) or self._plan(key) for key in shape]
         simple = all(plan is _PASS or plan is _SCAN for plan in plans)
         scanned = tuple(k for k, p in zip(shape, plans, strict=True) if p is _SCAN)
         if len(shapes) >= MAX_CACHED_KEYS:  # shapes from data must not grow memory
             shapes.clear()
         shapes[shape] = scanned if simple else None
+        self._last_shape = (shape, shapes[shape])
         return shapes[shape]
 
     def _fill(self, line: dict[str, Any], fields: Mapping[str, Any]) -> bool | None:
@@ -250,6 +264,7 @@ class LineWriter:
         self._redactor = redactor
         self._plans = {}
         self._shapes = {}
+        self._last_shape = ((), None)
         if redactor is None:
             self._event = self.event
         elif redactor.is_sensitive("event"):

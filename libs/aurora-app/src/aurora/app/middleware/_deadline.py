@@ -96,7 +96,10 @@ class Deadline:
 
     def cancel(self) -> None:
         """The request finished: the timer is not needed."""
-        self._leave_clock()
+        clock = self._clock
+        if clock is not None:  # _leave_clock() inlined: this runs for every request
+            self._clock = None
+            clock._pending.pop(self, None)
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None

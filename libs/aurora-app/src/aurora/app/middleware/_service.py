@@ -40,7 +40,7 @@ from aurora.app.middleware._idempotency import IdempotencyMiddleware
 from aurora.app.middleware._logging import AccessLog
 from aurora.app.middleware._routes import route_template
 from aurora.app.middleware._security_headers import SecurityHeaders
-from aurora.app.middleware._tracing import RequestSpan, ServerSpans
+from aurora.app.middleware._tracing import NO_SPAN, RequestSpan, ServerSpans
 from aurora.logging import bind_correlation_id
 
 __all__ = ["ServiceMiddleware"]
@@ -91,9 +91,9 @@ class ServiceMiddleware:
         self._metrics_excluded = frozenset(metrics_excluded_paths)
         self._security_headers = security_headers
         self._guarded = security_headers.names if security_headers else frozenset()
+        self._hardening_headers = security_headers.for_scope if security_headers else _none
         self._body_limit = body_limit
         self._deadline = deadline
-        self._reads_headers = correlation is not None or body_limit is not None
         self._spans = ServerSpans()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -101,12 +101,10 @@ class ServiceMiddleware:
             await self.app(scope, receive, send)
             return
         start = perf_counter()
-        added: tuple[tuple[bytes, bytes], ...] = ()
-        if self._security_headers is not None:
-            added = self._security_headers.for_scope(scope)
+        added = self._hardening_headers(scope)
         binding: AbstractContextManager[Any] = _UNBOUND
         correlation_id = None
-        request_headers = dict(scope["headers"]) if self._reads_headers else {}
+        request_headers = dict(scope["headers"])  # read by stages 1 and 6
         if self._correlation is not None:
             correlation_id, raw_id = self._correlation.resolve(request_headers)
             added = (*added, (self._correlation.header, raw_id))
@@ -127,17 +125,26 @@ class ServiceMiddleware:
             await send(message)
 
         # Stage 6 decides before anything runs: the app with its receive, or a 413.
-        target = self._target(scope, request_headers, receive)
+        app, guarded_receive = self._target(scope, request_headers, receive)
         with binding, span:
             if metrics is not None:
                 metrics.in_flight += 1
             try:
-                if target is None:
+                if guarded_receive is None:
                     await self._refuse_body(send_wrapper, path)
                 elif self._deadline is None:
-                    await target[0](scope, target[1], send_wrapper)
-                else:
-                    await self._bounded(target, scope, send_wrapper)
+                    await app(scope, guarded_receive, send_wrapper)
+                else:  # stage 7 in this frame: a coroutine of its own cost every request one
+                    state = self._deadline.start(send_wrapper, path)
+                    scope[DEADLINE_SCOPE_KEY] = state
+                    try:
+                        await app(scope, guarded_receive, send_wrapper)
+                    except asyncio.CancelledError:
+                        if not state.cancelled_by_us():
+                            raise
+                        await state.answered()  # its 504 went through send_wrapper
+                    finally:
+                        state.cancel()
             except Exception as exc:
                 if self._errors is None:
                     raise
@@ -148,38 +155,22 @@ class ServiceMiddleware:
                 # lets the server close the connection without logging a second traceback.
             finally:
                 # status 0: raised before responding, so the client got the error stage's 500
-                span.finish(status or 500)
                 self._observe(scope, root_path, metrics, status or 500, start, correlation_id, span)
 
     def _target(
         self, scope: Scope, request_headers: dict[bytes, bytes], receive: Receive
-    ) -> tuple[ASGIApp, Receive] | None:
-        """What handles the request and the ``receive`` it reads from; ``None``: answer 413."""
+    ) -> tuple[ASGIApp, Receive | None]:
+        """What handles the request and the ``receive`` it reads from (``None``: answer 413)."""
         app = self._unkeyed
         if self._keyed is not None and scope["method"] in self._keyed.methods:
             app = self._keyed
         if self._body_limit is None:
             return app, receive
-        guarded_receive = self._body_limit.guard(scope, request_headers, receive)
-        return None if guarded_receive is None else (app, guarded_receive)
+        return app, self._body_limit.guard(scope, request_headers, receive)
 
     async def _refuse_body(self, send: Send, path: str) -> None:
         assert self._body_limit is not None
         await send_problem(send, self._body_limit.error(), path)
-
-    async def _bounded(self, target: tuple[ASGIApp, Receive], scope: Scope, send: Send) -> None:
-        """Stage 7: the app under the request's deadline; its 504 goes through ``send``."""
-        assert self._deadline is not None
-        state = self._deadline.start(send, scope["path"])
-        scope[DEADLINE_SCOPE_KEY] = state
-        try:
-            await target[0](scope, target[1], send)
-        except asyncio.CancelledError:
-            if not state.cancelled_by_us():
-                raise
-            await state.answered()
-        finally:
-            state.cancel()
 
     def _observe(
         self,
@@ -192,6 +183,8 @@ class ServiceMiddleware:
         span: RequestSpan,
     ) -> None:
         seconds = perf_counter() - start
+        if span is not NO_SPAN:
+            span.finish(status)
         route = None
         if metrics is not None:
             metrics.in_flight -= 1
@@ -199,9 +192,15 @@ class ServiceMiddleware:
             metrics.observe(scope["method"], route, status, seconds)
         if self._access_log is not None and scope["path"] not in self._log_excluded:
             route = route or route_template(scope, root_path)
+            trace_ids = None if span is NO_SPAN else span.trace_ids()
             self._access_log.emit(
-                scope, route, status, seconds, correlation_id, trace_ids=span.trace_ids()
+                scope, route, status, seconds, correlation_id, trace_ids=trace_ids
             )
+
+
+def _none(scope: Scope) -> tuple[tuple[bytes, bytes], ...]:
+    """No hardening headers (stage 5 switched off)."""
+    return ()
 
 
 def _merge(

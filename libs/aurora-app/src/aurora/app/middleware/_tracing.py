@@ -36,7 +36,7 @@ from starlette.types import Scope
 
 from aurora.app.middleware._routes import UNMATCHED, route_template
 
-__all__ = ["FASTAPI_TELEMETRY_OFF", "RequestSpan", "ServerSpans"]
+__all__ = ["FASTAPI_TELEMETRY_OFF", "NO_SPAN", "RequestSpan", "ServerSpans"]
 
 FASTAPI_TELEMETRY_OFF: Any = {
     "tracing": False,
@@ -65,7 +65,8 @@ class _NoSpan:
         return None
 
 
-_NO_SPAN = _NoSpan()
+NO_SPAN = _NoSpan()
+"""What :meth:`ServerSpans.begin` returns while tracing is off (compare with ``is``)."""
 _SPAN_HEADERS = frozenset({b"traceparent", b"tracestate", b"baggage", b"user-agent"})
 
 
@@ -144,9 +145,9 @@ class ServerSpans:
         # get_tracer_provider() reads os.environ on every call until a provider is set:
         # the global it fills says "none yet" without that (the API sets it only once).
         if trace._TRACER_PROVIDER is None and not self._provider_from_env:
-            return _NO_SPAN
+            return NO_SPAN
         if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
-            return _NO_SPAN
+            return NO_SPAN
         tracer = self._tracer
         if isinstance(tracer, trace.ProxyTracer):  # made before the SDK: skip the proxy
             tracer = self._tracer = trace.get_tracer("aurora.app")
