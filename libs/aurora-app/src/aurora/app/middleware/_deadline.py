@@ -95,7 +95,14 @@ class Deadline:
         return max(0.0, self.when - self._loop.time())
 
     def cancel(self) -> None:
-        """The request finished: the timer is not needed."""
+        """The request finished: the timer is not needed.
+
+        It also lets go of the request's task and ``send``: the scope holds this
+        object, and the server's request object holds the scope and is what ``send``
+        and the task's coroutine are bound to. Kept, those references make each
+        request a reference cycle that only the cyclic collector frees: served, that
+        garbage (about 30 objects a request) cost more than the whole stack.
+        """
         clock = self._clock
         if clock is not None:  # _leave_clock() inlined: this runs for every request
             self._clock = None
@@ -103,6 +110,8 @@ class Deadline:
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None
+        self._task = None
+        self._send = _sent
 
     def cancelled_by_us(self) -> bool:
         """Whether a ``CancelledError`` the request raised is this deadline's (its 504 is on the way).
@@ -199,6 +208,11 @@ class DeadlineClock:
                 return
             del pending[state]
             state._expire()
+
+
+async def _sent(message: Any) -> None:
+    """The ``send`` of a finished request's deadline: nothing can be sent any more."""
+    raise RuntimeError("the request has finished")
 
 
 async def _answer_late(send: Send, error: DeadlineExceededError, path: str) -> None:
