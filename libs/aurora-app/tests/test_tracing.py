@@ -8,6 +8,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 from opentelemetry.trace import SpanKind, StatusCode
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+from prometheus_client.samples import Exemplar
 from starlette.testclient import TestClient
 
 from aurora.app import Service
@@ -110,3 +112,46 @@ def test_without_a_capture_nothing_is_recorded_or_stamped(client: TestClient) ->
         client.get("/subjects/7")
     [line] = [event for event in events if event.get("event") == "request"]
     assert "trace_id" not in line
+
+
+OPENMETRICS = "application/openmetrics-text; version=1.0.0"
+
+
+def _bucket_exemplars(text: str) -> list[Exemplar]:
+    """The exemplars of the request-latency buckets, parsed by prometheus_client's own parser."""
+    return [
+        sample.exemplar
+        for family in text_string_to_metric_families(text)
+        if family.name == "http_request_duration_seconds"
+        for sample in family.samples
+        if sample.exemplar is not None
+    ]
+
+
+def test_a_traced_request_is_the_exemplar_of_its_latency_bucket(client: TestClient) -> None:
+    with capture_spans() as spans:
+        client.get("/subjects/7")
+        scrape = client.get("/metrics", headers={"Accept": OPENMETRICS})
+    [span] = [span for span in spans if span.name == "GET /subjects/{subject_id}"]
+    assert scrape.headers["content-type"].startswith("application/openmetrics-text")
+    [exemplar] = _bucket_exemplars(scrape.text)
+    assert exemplar.labels == {
+        "trace_id": format(span.context.trace_id, "032x"),
+        "span_id": format(span.context.span_id, "016x"),
+    }
+    assert 0 < exemplar.value < 5
+
+
+def test_untraced_requests_leave_no_exemplar_and_the_classic_format_is_unchanged(
+    client: TestClient,
+) -> None:
+    client.get("/subjects/7")
+    assert _bucket_exemplars(client.get("/metrics", headers={"Accept": OPENMETRICS}).text) == []
+    with capture_spans():
+        client.get("/subjects/8")
+        classic = client.get("/metrics")
+    assert classic.headers["content-type"].startswith("text/plain")
+    assert "trace_id" not in classic.text
+    assert 'http_request_duration_seconds_count{method="GET",route="/subjects/{subject_id}"' in (
+        classic.text
+    )

@@ -223,7 +223,7 @@ def install_probes(
         @app.get(metrics_path, name="aurora.metrics", include_in_schema=False)
         def scrape(request: Request) -> Response:
             # A sync route: exposition walks every series and belongs in a worker thread.
-            payload, content_type = metrics.render()
+            payload, content_type = metrics.render(request.headers.get("accept"))
             return Response(payload, media_type=content_type)
 
 

@@ -183,16 +183,17 @@ class ServiceMiddleware:
         span: RequestSpan,
     ) -> None:
         seconds = perf_counter() - start
+        trace_ids = None
         if span is not NO_SPAN:
             span.finish(status)
+            trace_ids = span.trace_ids()
         route = None
         if metrics is not None:
             metrics.in_flight -= 1
             route = route_template(scope, root_path)
-            metrics.observe(scope["method"], route, status, seconds)
+            metrics.observe(scope["method"], route, status, seconds, trace_ids)
         if self._access_log is not None and scope["path"] not in self._log_excluded:
             route = route or route_template(scope, root_path)
-            trace_ids = None if span is NO_SPAN else span.trace_ids()
             self._access_log.emit(
                 scope, route, status, seconds, correlation_id, trace_ids=trace_ids
             )
