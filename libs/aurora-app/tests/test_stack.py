@@ -206,6 +206,38 @@ def test_probe_routes_move_behind_service_routes(make_service: MakeService) -> N
     TestClient(app).get("/orders")
     paths = [getattr(route, "path", "") for route in app.router.routes]
     assert paths.index("/orders") < paths.index("/health/live")
+    for docs in ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"):
+        assert paths.index("/orders") < paths.index(docs)
+
+
+def test_docs_stay_in_front_of_a_catch_all_route(make_service: MakeService) -> None:
+    app = make_service().app
+
+    @app.get("/{slug}")
+    async def page(slug: str) -> dict[str, str]:
+        return {"page": slug}
+
+    client = TestClient(app)
+    assert client.get("/openapi.json").json()["info"]["title"]
+    assert client.get("/docs").headers["content-type"].startswith("text/html")
+    assert client.get("/about").json() == {"page": "about"}
+
+
+def test_a_service_route_on_a_docs_path_is_not_moved(make_service: MakeService) -> None:
+    app = make_service(docs=False).app
+
+    @app.get("/docs")
+    async def own_docs() -> dict[str, str]:
+        return {"docs": "ours"}
+
+    @app.get("/orders")
+    async def orders() -> list[str]:
+        return []
+
+    client = TestClient(app)
+    assert client.get("/docs").json() == {"docs": "ours"}
+    paths = [getattr(route, "path", "") for route in app.router.routes]
+    assert paths.index("/docs") < paths.index("/orders")
 
 
 def test_probes_stay_in_front_of_a_catch_all_route(make_service: MakeService) -> None:

@@ -248,12 +248,18 @@ class Service:
 
 
 class _ServiceApp(FastAPI):
-    """FastAPI, with the probe routes moved behind the service's routes on first use."""
+    """FastAPI, with the probe and docs routes moved behind the service's routes on first use."""
 
     def build_middleware_stack(self) -> ASGIApp:
         # Runs once, at the first event (lifespan startup or request), when every
         # route of the service is registered.
-        move_probes_last(self.router.routes)
+        docs = (
+            self.openapi_url,
+            self.docs_url,
+            self.swagger_ui_oauth2_redirect_url,
+            self.redoc_url,
+        )
+        move_probes_last(self.router.routes, [path for path in docs if path])
         return super().build_middleware_stack()
 
 
