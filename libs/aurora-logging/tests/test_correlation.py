@@ -11,7 +11,9 @@ from log_output import Output
 
 from aurora.logging import (
     bind_correlation_id,
+    correlation_id_var,
     get_correlation_id,
+    get_logger,
     new_correlation_id,
     setup_logging,
 )
@@ -34,6 +36,18 @@ def test_bind_yields_and_binds_the_given_id() -> None:
         assert cid == "abc-123"
         assert get_correlation_id() == "abc-123"
     assert get_correlation_id() is None
+
+
+def test_the_variable_set_directly_is_the_bound_id_of_every_line(output: Output) -> None:
+    setup_logging("svc", fmt="json", stream=output.stream)
+    token = correlation_id_var.set("set-directly")
+    try:
+        assert get_correlation_id() == "set-directly"
+        get_logger("t").info("inside")
+    finally:
+        correlation_id_var.reset(token)
+    assert get_correlation_id() is None
+    assert output.lines()[-1]["correlation_id"] == "set-directly"
 
 
 def test_bind_without_a_value_generates_one() -> None:

@@ -12,6 +12,7 @@ def test_all_is_the_sorted_public_surface() -> None:
         "LoggingConfigError",
         "LoggingSettings",
         "bind_correlation_id",
+        "correlation_id_var",
         "get_correlation_id",
         "get_logger",
         "log_event",

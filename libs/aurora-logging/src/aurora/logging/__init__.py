@@ -7,6 +7,7 @@ uvicorn's, correlation ids from a context variable, and secrets masked.
 
 from aurora.logging._correlation import (
     bind_correlation_id,
+    correlation_id_var,
     get_correlation_id,
     new_correlation_id,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "LoggingConfigError",
     "LoggingSettings",
     "bind_correlation_id",
+    "correlation_id_var",
     "get_correlation_id",
     "get_logger",
     "log_event",

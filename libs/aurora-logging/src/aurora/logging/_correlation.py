@@ -22,6 +22,9 @@ __all__ = [
 ]
 
 correlation_id_var: ContextVar[str | None] = ContextVar("aurora_correlation_id", default=None)
+"""The carrier itself, for hot paths that set and reset it directly (a request's middleware:
+``token = correlation_id_var.set(cid)`` ... ``correlation_id_var.reset(token)``); elsewhere
+:func:`bind_correlation_id` is the safer way, since it always restores the previous id."""
 
 
 def get_correlation_id() -> str | None:

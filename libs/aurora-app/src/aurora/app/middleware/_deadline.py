@@ -68,8 +68,8 @@ class Deadline:
         task: asyncio.Task[Any] | None,
         send: Send,
         path: str,
-        *,
         clock: DeadlineClock | None = None,
+        budget: float = 0.0,
     ) -> None:
         self._loop = loop
         self._task = task
@@ -78,8 +78,8 @@ class Deadline:
         self._clock = clock
         self._answer: asyncio.Task[None] | None = None
         self.path = path
-        self.start = loop.time()
-        self.when = self.start
+        self.start = start = loop.time()
+        self.when = start + budget  # the clock's budget; schedule() sets another
         self.expired = False
 
     def schedule(self, when: float) -> None:
@@ -176,8 +176,7 @@ class DeadlineClock:
             state = Deadline(loop, task, send, path)  # a second loop at once: a timer of its own
             state.schedule(state.start + self.seconds)
             return state
-        state = Deadline(loop, task, send, path, clock=self)
-        state.when = state.start + self.seconds
+        state = Deadline(loop, task, send, path, self, self.seconds)
         self._pending[state] = None
         if self._handle is None:
             self._handle = loop.call_at(state.when, self._fire)

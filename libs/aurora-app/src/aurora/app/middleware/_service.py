@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from contextlib import AbstractContextManager, nullcontext
 from time import perf_counter
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -41,11 +39,10 @@ from aurora.app.middleware._logging import AccessLog
 from aurora.app.middleware._routes import route_template
 from aurora.app.middleware._security_headers import SecurityHeaders
 from aurora.app.middleware._tracing import NO_SPAN, RequestSpan, ServerSpans
-from aurora.logging import bind_correlation_id
+from aurora.logging import correlation_id_var
 
 __all__ = ["ServiceMiddleware"]
 
-_UNBOUND = nullcontext()
 Headers = list[tuple[bytes, bytes]]
 
 
@@ -102,13 +99,13 @@ class ServiceMiddleware:
             return
         start = perf_counter()
         added = self._hardening_headers(scope)
-        binding: AbstractContextManager[Any] = _UNBOUND
-        correlation_id = None
+        correlation_id = token = None
         request_headers = dict(scope["headers"])  # read by stages 1 and 6
         if self._correlation is not None:
             correlation_id, raw_id = self._correlation.resolve(request_headers)
             added = (*added, (self._correlation.header, raw_id))
-            binding = bind_correlation_id(correlation_id)
+            # What bind_correlation_id() does, without its scope object's three calls.
+            token = correlation_id_var.set(correlation_id)
         path = scope["path"]
         metrics = self._metrics if path not in self._metrics_excluded else None
         root_path = scope.get("root_path", "")
@@ -126,36 +123,38 @@ class ServiceMiddleware:
 
         # Stage 6 decides before anything runs: the app with its receive, or a 413.
         app, guarded_receive = self._target(scope, request_headers, receive)
-        with binding, span:
-            if metrics is not None:
-                metrics.in_flight += 1
-            try:
-                if guarded_receive is None:
-                    await self._refuse_body(send_wrapper, path)
-                elif self._deadline is None:
-                    await app(scope, guarded_receive, send_wrapper)
-                else:  # stage 7 in this frame: a coroutine of its own cost every request one
-                    state = self._deadline.start(send_wrapper, path)
-                    scope[DEADLINE_SCOPE_KEY] = state
-                    try:
+        try:
+            with span:
+                if metrics is not None:
+                    metrics.in_flight += 1
+                try:
+                    if guarded_receive is None:
+                        await self._refuse_body(send_wrapper, path)
+                    elif self._deadline is None:
                         await app(scope, guarded_receive, send_wrapper)
-                    except asyncio.CancelledError:
-                        if not state.cancelled_by_us():
-                            raise
-                        await state.answered()  # its 504 went through send_wrapper
-                    finally:
-                        state.cancel()
-            except Exception as exc:
-                if self._errors is None:
-                    raise
-                self._errors.report(scope, exc, response_started=status != 0)
-                if status == 0:
-                    await send_problem(send_wrapper, self._errors.client_error(), path)
-                # Once the response started there is nothing valid left to send; returning
-                # lets the server close the connection without logging a second traceback.
-            finally:
-                # status 0: raised before responding, so the client got the error stage's 500
-                self._observe(scope, root_path, metrics, status or 500, start, correlation_id, span)
+                    else:  # stage 7 in this frame: a coroutine of its own cost every request one
+                        state = self._deadline.start(send_wrapper, path)
+                        scope[DEADLINE_SCOPE_KEY] = state
+                        try:
+                            await app(scope, guarded_receive, send_wrapper)
+                        except asyncio.CancelledError:
+                            if not state.cancelled_by_us():
+                                raise
+                            await state.answered()  # its 504 went through send_wrapper
+                        finally:
+                            state.cancel()
+                except Exception as exc:
+                    if self._errors is None:
+                        raise
+                    await self._answer_error(scope, exc, status, send_wrapper, path)
+                finally:
+                    # status 0: raised before responding, so the client got the error stage's 500
+                    self._observe(
+                        scope, root_path, metrics, status or 500, start, correlation_id, span
+                    )
+        finally:
+            if token is not None:
+                correlation_id_var.reset(token)
 
     def _target(
         self, scope: Scope, request_headers: dict[bytes, bytes], receive: Receive
@@ -167,6 +166,17 @@ class ServiceMiddleware:
         if self._body_limit is None:
             return app, receive
         return app, self._body_limit.guard(scope, request_headers, receive)
+
+    async def _answer_error(
+        self, scope: Scope, exc: Exception, status: int, send: Send, path: str
+    ) -> None:
+        """Stage 2: log the escaped exception once; answer 500 unless a response started."""
+        assert self._errors is not None
+        self._errors.report(scope, exc, response_started=status != 0)
+        if status == 0:
+            await send_problem(send, self._errors.client_error(), path)
+        # Once the response started there is nothing valid left to send; returning
+        # lets the server close the connection without logging a second traceback.
 
     async def _refuse_body(self, send: Send, path: str) -> None:
         assert self._body_limit is not None
