@@ -143,13 +143,10 @@ class HTTPMetrics:
 
     def snapshot(self) -> list[tuple[tuple[str, str, str], list[float]]]:
         """Label values and a copy of each series (``list()`` of a list is atomic under the GIL)."""
-        return [
-            ((method, route, _status_label(status_class)), list(series))
-            for (method, route, status_class), series in list(self._series.items())
-        ]
+        return [(labels, series) for labels, series, _ in self._rows()]
 
     def _rows(self) -> list[tuple[tuple[str, str, str], list[float], list[_Exemplar | None]]]:
-        """What the collector renders: each series with its exemplar slots, copied."""
+        """Each series' label values, with copies of its counts and its exemplar slots."""
         none = [None] * (len(self.buckets) + 1)
         exemplars = self._exemplars
         return [

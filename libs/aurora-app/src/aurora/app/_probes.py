@@ -246,8 +246,10 @@ def move_probes_last(routes: MutableSequence[BaseRoute], docs_paths: Collection[
         # FastAPI's own docs routes are plain Starlette routes; a service's are APIRoutes.
         return not isinstance(route, APIRoute) and getattr(route, "path", None) in docs
 
-    probes = [route for route in routes if operational(route)]
-    others = [route for route in routes if not operational(route)]
+    probes: list[BaseRoute] = []
+    others: list[BaseRoute] = []
+    for route in routes:
+        (probes if operational(route) else others).append(route)
     shadowed = [probe for probe in probes if any(_captures(route, probe) for route in others)]
     routes[:] = [*shadowed, *others, *(probe for probe in probes if probe not in shadowed)]
 
