@@ -12,7 +12,14 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
 from redis.exceptions import ResponseError
 
-from aurora.events import OutgoingMessage, RedisBroker
+from aurora.events import (
+    Consumer,
+    Event,
+    EventType,
+    OutgoingMessage,
+    RedisBroker,
+    dead_letter_stream,
+)
 from aurora.telemetry.testing import capture_spans
 from aurora.testing.isolation import redis_url
 
@@ -108,4 +115,55 @@ async def test_a_dead_letter_is_a_publish_and_a_term() -> None:
         [delivery] = await broker.read(["orders"], "billing", "c1", count=1, block=1.0)
         with client_spans() as spans:
             await broker.dead_letter(delivery, group="billing", error="boom")
-    assert [span.name.split()[0] for span in spans] == ["publish", "term"]
+        name, dlq = broker.stream_name("orders"), broker.stream_name(dead_letter_stream("orders"))
+    names = [span.name for span in spans]
+    assert names == [f"stream_info {dlq}", f"add_stream {dlq}", f"publish {dlq}", f"term {name}"]
+
+
+async def test_jetstream_management_calls_are_client_spans() -> None:
+    """Stream and consumer setup are round trips too: each is a span, a miss an error one."""
+    async with isolated_nats_broker(nats_url(), ack_wait=1.0) as broker:
+        with client_spans() as spans:
+            await broker.ensure_group("orders", "billing")
+            await broker.stream_info("orders")
+        name = broker.stream_name("orders")
+    assert [span.name for span in spans] == [
+        f"stream_info {name}",
+        f"add_stream {name}",
+        f"consumer_info {name}",
+        f"add_consumer {name}",
+        f"stream_info {name}",
+    ]
+    missing, created = spans[0], spans[1]
+    assert (missing.status.is_ok, missing.attributes["error.type"]) == (False, "NotFoundError")  # type: ignore[index]
+    assert created.status.is_ok
+    assert created.attributes["messaging.operation.name"] == "add_stream"  # type: ignore[index]
+    assert created.attributes["messaging.destination.name"] == name  # type: ignore[index]
+    assert "messaging.operation.type" not in (created.attributes or {})  # none of the types fits
+
+
+async def test_a_consumer_sets_its_group_up_in_a_trace_of_its_own() -> None:
+    async with isolated_nats_broker(nats_url(), ack_wait=1.0) as broker:
+        consumer = Consumer(broker, group="billing", name="c1", block=0.05)
+
+        @consumer.handler(EventType.SUBJECT_CREATED)
+        async def on_created(event: Event) -> None:
+            pass
+
+        with capture_spans() as spans:
+            assert await consumer.drain() == 0
+        name = broker.stream_name("aurora.subject")
+    [setup] = [span for span in spans if span.name == "ensure_group aurora.subject"]
+    assert (setup.kind, setup.parent) == (SpanKind.INTERNAL, None)
+    assert setup.attributes["messaging.system"] == "nats"  # type: ignore[index]
+    assert setup.attributes["messaging.consumer.group.name"] == "billing"  # type: ignore[index]
+    children = [
+        span for span in spans if span.parent and span.parent.span_id == setup.context.span_id
+    ]
+    assert [span.name for span in children] == [
+        f"stream_info {name}",
+        f"add_stream {name}",
+        f"consumer_info {name}",
+        f"add_consumer {name}",
+    ]
+    assert {span.context.trace_id for span in children} == {setup.context.trace_id}

@@ -36,6 +36,7 @@ from aurora.events._registry import EventRegistry, default_registry
 from aurora.events._retry import Backoff, RetryPolicy
 from aurora.events._settings import EventsSettings
 from aurora.events._settle import Settler
+from aurora.events._tracing import broker_system, group_setup_span
 from aurora.events._types import EventType
 from aurora.events._watch import GroupWatch
 from aurora.logging import get_logger
@@ -322,7 +323,7 @@ class Consumer:
             raise RuntimeError("subscribe at least one handler before consuming")
         if not self._groups_ready:
             for stream in self._streams:
-                await self._broker.ensure_group(stream, self.group, start_id=self._start_id)
+                await self._ensure_group(stream, self._start_id)
             self._groups_ready = True
         if self._recreate and self.watch.lost:
             await self._recreate_lost()
@@ -342,8 +343,12 @@ class Consumer:
 
     async def _recreate_lost(self) -> None:
         for stream in self.watch.lost:
-            await self._broker.ensure_group(stream, self.group, start_id="0")
+            await self._ensure_group(stream, "0")
             self.watch.recreated(stream)
+
+    async def _ensure_group(self, stream: str, start_id: str) -> None:
+        with group_setup_span(stream, self.group, system=broker_system(self._broker)):
+            await self._broker.ensure_group(stream, self.group, start_id=start_id)
 
     async def _claim_or_read(self, streams: list[str], block: float) -> list[Delivery]:
         now = time.monotonic()

@@ -39,7 +39,7 @@ from aurora.events._loss import BrokerWatch
 from aurora.events._metrics import OutboxMetrics
 from aurora.events._retention import mark_published, purge_published, requeue_published
 from aurora.events._tables import outbox_table
-from aurora.events._tracing import publish_spans
+from aurora.events._tracing import broker_system, publish_spans
 from aurora.logging import get_logger
 
 __all__ = ["OutboxLag", "OutboxRelay"]
@@ -114,7 +114,7 @@ class OutboxRelay:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._next_lag = 0.0
-        self._system = type(broker).__name__.removesuffix("Broker").lower()  # span attribute
+        self._system = broker_system(broker)  # span attribute
 
     # -- one batch ----------------------------------------------------------------------
 

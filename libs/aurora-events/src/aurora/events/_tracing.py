@@ -11,6 +11,11 @@ child too (one trace from request to projection) and links to it, as the
 messaging semantic conventions ask. The attributes are plain extension
 attributes, so they survive the relay, dead-lettering and replay untouched.
 
+A consumer's group setup (at its first fetch, and again when it recreates a lost
+group) runs under an ``INTERNAL`` span of its own (``ensure_group {stream}``), a
+trace of its own, so the broker's setup round trips (creating the stream and the
+group) are recorded once per start rather than lost as background work.
+
 Only ``opentelemetry-api`` is used; with no tracer provider installed, events are
 staged unchanged and nothing else happens.
 """
@@ -31,7 +36,13 @@ from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode
 from aurora.events._broker import stream_for_type
 from aurora.events._envelope import Event
 
-__all__ = ["ConsumerSpan", "publish_spans", "with_trace_context"]
+__all__ = [
+    "ConsumerSpan",
+    "broker_system",
+    "group_setup_span",
+    "publish_spans",
+    "with_trace_context",
+]
 
 _TRACE_ATTRIBUTES = ("traceparent", "tracestate")
 
@@ -43,6 +54,11 @@ def _tracer() -> trace.Tracer:
 
 def _tracing_off() -> bool:
     return isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+
+
+def broker_system(broker: object) -> str:
+    """``messaging.system`` of a broker: ``nats``, ``redis``, ``memory``."""
+    return type(broker).__name__.removesuffix("Broker").lower()
 
 
 def _message_attributes(event_type: str, stream: str, operation: str) -> dict[str, Any]:
@@ -112,6 +128,27 @@ def _publish_span(record: Any, system: str) -> Span:
     return _tracer().start_span(
         f"publish {record.stream}", context=parent, kind=SpanKind.PRODUCER, attributes=attributes
     )
+
+
+@contextmanager
+def group_setup_span(stream: str, group: str, *, system: str) -> Iterator[None]:
+    """The ``ensure_group`` span a consumer sets its group up under, a trace of its own."""
+    if _tracing_off():
+        yield
+        return
+    attributes = {
+        "messaging.system": system,
+        "messaging.operation.name": "ensure_group",
+        "messaging.destination.name": stream,
+        "messaging.consumer.group.name": group,
+    }
+    with _tracer().start_as_current_span(
+        f"ensure_group {stream}",
+        context=Context(),  # a root: setup is not part of whatever trace is current
+        kind=SpanKind.INTERNAL,
+        attributes=attributes,
+    ):
+        yield
 
 
 class ConsumerSpan:

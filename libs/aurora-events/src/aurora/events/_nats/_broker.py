@@ -26,7 +26,7 @@ the subscriptions and the messages in flight, and maps each protocol method onto
 them; the rest lives by concern beside it: group operations (``_groups``), range
 reads (``_ranges``), trimming (``_trim``), stream and server state (``_info``),
 message parsing (``_messages``), positions (``_positions``), and the span around
-each publish, fetch and settlement (``_spans``).
+each publish, fetch, settlement and management call (``_spans``).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ from aurora.events._nats._groups import create_consumer, describe_group, durable
 from aurora.events._nats._messages import header_value, sequence_and_count
 from aurora.events._nats._positions import event_type_of, parse_position, stream_name, subject_base
 from aurora.events._nats._ranges import read_range
-from aurora.events._nats._spans import operation_span
+from aurora.events._nats._spans import operation_span, trace_management
 from aurora.events._nats._trim import purge_acknowledged
 from aurora.events._waiting import read_each
 from aurora.logging import get_logger
@@ -166,7 +166,7 @@ class NatsBroker:
                     error_cb=self._on_error,
                     disconnected_cb=self._on_disconnect,
                 )
-                self._js = self._client.jetstream()
+                self._js = trace_management(self._client.jetstream())
         return self._js
 
     async def _on_error(self, exc: Exception) -> None:

@@ -1,13 +1,20 @@
-"""JetStream operations as ``CLIENT`` spans: publish, fetch, ack, nak, term.
+"""JetStream operations as ``CLIENT`` spans: the message path and stream management.
 
 No OpenTelemetry instrumentation exists for nats-py, so the broker opens these
-itself around each call that talks to the server on the message path, following
-the messaging semantic conventions: ``messaging.system`` ``nats``, named
-``{operation} {stream}`` with ``messaging.operation.name`` (``publish``,
-``fetch``, ``ack``, ``nak``, ``term``), ``messaging.operation.type`` (``send``,
-``receive``, ``settle``), ``messaging.destination.name`` (the JetStream stream),
-the consumer group and the batch size. Subjects, headers and bodies are never
-recorded. The relay's ``publish`` and the consumer's ``process`` spans
+itself, following the messaging semantic conventions: ``messaging.system``
+``nats``, named ``{operation} {stream}`` with ``messaging.operation.name``,
+``messaging.destination.name`` (the JetStream stream), the consumer group and
+the batch size. Subjects, headers and bodies are never recorded.
+
+- On the message path the broker opens them around each call (``publish``,
+  ``fetch``, ``ack``, ``nak``, ``term``) with ``messaging.operation.type``
+  ``send``, ``receive`` or ``settle``.
+- Management calls (``stream_info``, ``add_stream``, ``consumer_info``,
+  ``add_consumer``, ``purge_stream``, ``delete_msg``...) are spans through
+  ``trace_management``, which wraps those methods of the broker's one
+  ``JetStreamContext``, so the round trips of stream and consumer setup, trimming
+  and replay show up whoever makes them. They have no operation type: none of the
+  conventions' types fits, and the conventions then leave it unset. The relay's ``publish`` and the consumer's ``process`` spans
 (``aurora.events._tracing``) are the ones that carry trace context; these show
 the broker's own round trips under them.
 
@@ -19,17 +26,37 @@ one context lookup and gets a shared inert context manager.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager, nullcontext
-from functools import cache
+from functools import cache, wraps
 from types import TracebackType
 from typing import Any
 
+from nats.js import JetStreamContext
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
-__all__ = ["operation_span"]
+__all__ = ["operation_span", "trace_management"]
 
 _TYPES = {"publish": "send", "fetch": "receive", "ack": "settle", "nak": "settle", "term": "settle"}
+# JetStreamManager's calls. Most take the stream name first; ``add_stream`` and
+# ``update_stream`` read it from their config, the account-wide ones have none.
+_ACCOUNT_WIDE = ("account_info", "streams_info")
+_MANAGEMENT = (
+    *_ACCOUNT_WIDE,
+    "add_stream",
+    "update_stream",
+    "delete_stream",
+    "purge_stream",
+    "stream_info",
+    "add_consumer",
+    "delete_consumer",
+    "consumer_info",
+    "consumers_info",
+    "get_msg",
+    "get_last_msg",
+    "delete_msg",
+)
 _OFF: AbstractContextManager[Span] = nullcontext(trace.INVALID_SPAN)
 
 
@@ -74,14 +101,47 @@ def operation_span(
     attributes: dict[str, Any] = {
         "messaging.system": "nats",
         "messaging.operation.name": operation,
-        "messaging.operation.type": _TYPES[operation],
         "messaging.destination.name": stream,
     }
+    if operation in _TYPES:
+        attributes["messaging.operation.type"] = _TYPES[operation]
     if count is not None:
         attributes["messaging.batch.message_count"] = count
     if group is not None:
         attributes["messaging.consumer.group.name"] = group
     span = _tracer().start_span(
-        f"{operation} {stream}", kind=SpanKind.CLIENT, attributes=attributes
+        f"{operation} {stream}".rstrip(), kind=SpanKind.CLIENT, attributes=attributes
     )
     return _Operation(span)
+
+
+def trace_management(js: JetStreamContext) -> JetStreamContext:
+    """Make each stream and consumer management call of ``js`` a span; returns ``js``.
+
+    The methods are wrapped on this instance only, so other JetStream contexts in
+    the process are untouched, and nats-py's own internal calls to them (a
+    ``pull_subscribe`` looking its consumer up) are spans too.
+    """
+    for name in _MANAGEMENT:
+        setattr(js, name, _traced(name, getattr(js, name)))
+    return js
+
+
+def _traced(operation: str, method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    @wraps(method)
+    async def call(*args: Any, **kwargs: Any) -> Any:
+        with operation_span(operation, _stream_of(operation, args, kwargs)):
+            return await method(*args, **kwargs)
+
+    return call
+
+
+def _stream_of(operation: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    if operation in _ACCOUNT_WIDE:
+        return ""
+    if operation in ("add_stream", "update_stream"):
+        config = args[0] if args else kwargs.get("config")
+        return str(getattr(config, "name", None) or kwargs.get("name", ""))
+    if args:
+        return str(args[0])
+    return str(kwargs.get("name") or kwargs.get("stream") or kwargs.get("stream_name") or "")
