@@ -4,13 +4,17 @@
 
 OpenTelemetry installs its tracer provider once per process, so each setting runs
 in a child process of its own: ``off`` (no provider: the instrumentation takes
-its no-op path) and ``on`` (aurora-telemetry's SDK provider, ``always_on``, its
-batch processor feeding an exporter that encodes every batch to OTLP protobuf and
-drops the bytes, so span creation, batching and serialization are measured but
-the network is not), and ``sampled`` (the same with ``parentbased_traceidratio`` at
-5%, as production would run it). The children alternate (off, on, sampled, off,
-on, sampled), and inside each the apps alternate round by round; figures are
-medians over all rounds.
+its no-op path) and ``on`` (aurora-telemetry's SDK provider as a service gets it,
+``always_on``: spans encoded to OTLP protobuf as they end, queued, and handed to
+the OTLP/HTTP exporter's client, whose HTTP session drops them, so span creation,
+encoding, batching and the client are measured but the network is not),
+``sampled`` (the same with ``parentbased_traceidratio`` at 5%, as production would
+run it), ``stock`` (``always_on`` through the SDK's own ``BatchSpanProcessor``
+and ``OTLPSpanExporter`` with the same dropping session: what the SDK alone would
+cost, for comparison) and ``unexported`` (an SDK provider with no span processor:
+the SDK's spans are made and dropped, a ceiling for any export pipeline). The
+children alternate (off, on, sampled, stock, unexported, off, ...), and inside each the apps alternate round by round; figures are medians over
+all rounds.
 
 Each app is called in process with a minimal fake receive/send (see
 ``app_overhead.py``), measured in requests per second of CPU time. Apps:
@@ -21,11 +25,12 @@ Each app is called in process with a minimal fake receive/send (see
 * with tracing on, also bare FastAPI with its native telemetry (a reference).
 
 The per-span figures time start + attributes + end of a server-like span in a
-loop, in microseconds of CPU time (the export thread's included), three ways:
-with no span processor (the SDK's span alone), with a batch processor whose
-exporter drops the spans (plus queueing and the export thread's wake-ups), and
-with the exporter that encodes to OTLP protobuf (plus the encoding). The
-difference between the last two is what the OTLP encoder costs per span.
+loop, in microseconds of CPU time (the export thread's included), four ways:
+with no span processor (the SDK's span alone), with the SDK's batch processor
+whose exporter drops the spans (plus queueing and the export thread's wake-ups),
+with that processor and the SDK's OTLP encoder (``encode_spans``, as the SDK's
+own ``OTLPSpanExporter`` runs it), and with aurora-telemetry's pipeline (encoded
+as they end, queued as bytes, sent through the dropping session).
 """
 
 from __future__ import annotations
@@ -50,7 +55,14 @@ REQUESTS = max(50, int(5_000 * SCALE))
 ROUNDS = max(1, round(5 * SCALE))
 CHILDREN_PER_SETTING = max(1, round(2 * SCALE))
 SPANS = max(200, int(20_000 * SCALE))
-SETTINGS = ("off", "on", "sampled")
+SETTINGS = ("off", "on", "sampled", "stock", "unexported")
+LABELS = {
+    "off": "off",
+    "on": "on",
+    "sampled": "sampled 5%",
+    "stock": "on, stock SDK export",
+    "unexported": "on, no span processor",
+}
 
 
 def bare_app(*, native_telemetry: bool = False) -> Any:
@@ -90,17 +102,24 @@ def aurora_app() -> Any:
     return service.app
 
 
-def install_tracing(*, globally: bool = True, sampled: bool = False) -> Any:
+def dropping_session() -> Any:
+    """A ``requests`` session that answers every export 200 without sending it."""
+    import requests
+
+    class Dropping(requests.Session):
+        def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+            response = requests.Response()
+            response.status_code = 200
+            return response
+
+    return Dropping()
+
+
+def install_tracing(*, globally: bool = True, sampled: bool = False, stock: bool = False) -> Any:
     from opentelemetry import trace
-    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
-    from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-    from aurora.telemetry import TracingSettings, build_tracer_provider
-
-    class EncodingExporter(SpanExporter):
-        def export(self, spans: Sequence[Any]) -> SpanExportResult:
-            encode_spans(spans).SerializeToString()
-            return SpanExportResult.SUCCESS
+    from aurora.telemetry import EncodedSpanExporter, TracingSettings, build_tracer_provider
 
     settings = (
         TracingSettings(
@@ -109,14 +128,18 @@ def install_tracing(*, globally: bool = True, sampled: bool = False) -> Any:
         if sampled
         else TracingSettings(endpoint="http://unused", sampler="always_on")
     )
-    provider = build_tracer_provider(settings, service="bench", exporter=EncodingExporter())
+    exporter = (OTLPSpanExporter if stock else EncodedSpanExporter)(
+        endpoint="http://unused/v1/traces", session=dropping_session()
+    )
+    provider = build_tracer_provider(settings, service="bench", exporter=exporter)
     if globally:
         trace.set_tracer_provider(provider)
     return provider
 
 
 def span_costs() -> dict[str, float]:
-    """CPU microseconds per server-like span: alone, batched, batched and OTLP-encoded."""
+    """CPU microseconds per server-like span: alone, SDK-batched, SDK-encoded, Aurora's way."""
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
@@ -124,22 +147,26 @@ def span_costs() -> dict[str, float]:
         def export(self, spans: Sequence[Any]) -> SpanExportResult:
             return SpanExportResult.SUCCESS
 
-    alone = TracerProvider()
-    batched = TracerProvider()
-    batched.add_span_processor(BatchSpanProcessor(DroppingExporter()))
-    encoded = install_tracing(globally=False)
-    costs = {
-        "span_alone_us": span_cost(alone),
-        "span_batched_us": span_cost(batched),
-        "span_encoded_us": span_cost(encoded),
-    }
-    for provider in (alone, batched, encoded):
+    class SdkEncodingExporter(SpanExporter):
+        def export(self, spans: Sequence[Any]) -> SpanExportResult:
+            encode_spans(spans).SerializePartialToString()
+            return SpanExportResult.SUCCESS
+
+    providers = {name: TracerProvider() for name in ("alone", "batched", "sdk_encoded")}
+    providers["batched"].add_span_processor(BatchSpanProcessor(DroppingExporter()))
+    providers["sdk_encoded"].add_span_processor(BatchSpanProcessor(SdkEncodingExporter()))
+    providers["aurora"] = install_tracing(globally=False)
+    costs = {f"span_{name}_us": span_cost(provider) for name, provider in providers.items()}
+    for provider in providers.values():
         provider.shutdown()
     return costs
 
 
 def span_cost(provider: Any) -> float:
-    """CPU microseconds per server-like span: start, five attributes, status, end."""
+    """CPU microseconds per server-like span: start, five attributes, status, end.
+
+    Process CPU time, so the export thread's work counts too.
+    """
     from opentelemetry.trace import SpanKind
 
     tracer = provider.get_tracer("bench")
@@ -151,16 +178,26 @@ def span_cost(provider: Any) -> float:
         "server.address": "127.0.0.1",
     }
     start = time.process_time()
-    for _ in range(SPANS):
+    for i in range(SPANS):
         span = tracer.start_span("GET", kind=SpanKind.SERVER, attributes=attributes)
         span.set_attribute("http.response.status_code", 200)
         span.end()
+        if i % 1_000 == 999:  # a loop outruns the export thread: its queue would drop spans
+            provider.force_flush()
     provider.force_flush()
     return (time.process_time() - start) / SPANS * 1e6
 
 
 def child(setting: str) -> None:
-    provider = install_tracing(sampled=setting == "sampled") if setting != "off" else None
+    provider = None
+    if setting == "unexported":
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace import TracerProvider
+
+        provider = TracerProvider()  # always_on by default, no processor: spans go nowhere
+        trace.set_tracer_provider(provider)
+    elif setting != "off":
+        provider = install_tracing(sampled=setting == "sampled", stock=setting == "stock")
     apps: dict[str, Callable[[], Any]] = {"bare FastAPI": bare_app, "aurora": aurora_app}
     if setting == "on":
         apps["FastAPI native telemetry"] = lambda: bare_app(native_telemetry=True)
@@ -178,7 +215,7 @@ def child(setting: str) -> None:
 
 
 def run_children() -> dict[str, dict[str, list[float]]]:
-    collected: dict[str, dict[str, list[float]]] = {"off": {}, "on": {}, "sampled": {}}
+    collected: dict[str, dict[str, list[float]]] = {setting: {} for setting in SETTINGS}
     for _ in range(CHILDREN_PER_SETTING):
         for setting in SETTINGS:
             output = subprocess.run(
@@ -205,10 +242,10 @@ def main() -> None:
         return
     data = run_children()
     median = {s: {k: statistics.median(v) for k, v in d.items()} for s, d in data.items()}
-    off, on, sampled = median["off"], median["on"], median["sampled"]
+    off, on, sampled, stock, unexported = (median[setting] for setting in SETTINGS)
     print("| setting | app | req/s (CPU) | vs bare FastAPI |")
     print("|---|---|---|---|")
-    for setting, figures in (("off", off), ("on", on), ("sampled 5%", sampled)):
+    for setting, figures in ((LABELS[setting], median[setting]) for setting in SETTINGS):
         bare = figures["bare FastAPI"]
         for name, value in figures.items():
             if not name.startswith("span_"):
@@ -217,12 +254,20 @@ def main() -> None:
     print(
         f"\naurora traced vs untraced: {on['aurora'] / off['aurora']:.2f}x "
         f"({cost_us:.1f} us more CPU per request, one server span); "
-        f"sampled at 5%: {sampled['aurora'] / off['aurora']:.2f}x"
+        f"sampled at 5%: {sampled['aurora'] / off['aurora']:.2f}x; "
+        f"stock SDK export: {stock['aurora'] / off['aurora']:.2f}x "
+        f"({(1 / stock['aurora'] - 1 / off['aurora']) * 1e6:.1f} us); "
+        f"no span processor: {unexported['aurora'] / off['aurora']:.2f}x "
+        f"({(1 / unexported['aurora'] - 1 / off['aurora']) * 1e6:.1f} us)"
     )
-    alone, batched, encoded = (on[f"span_{k}_us"] for k in ("alone", "batched", "encoded"))
+    alone, batched, sdk, aurora = (
+        on[f"span_{k}_us"] for k in ("alone", "batched", "sdk_encoded", "aurora")
+    )
     print(
-        f"one server-like span: {alone:.1f} us alone, {batched:.1f} us batched, "
-        f"{encoded:.1f} us batched and OTLP-encoded ({encoded - batched:.1f} us encoding)"
+        f"one server-like span: {alone:.1f} us alone, {batched:.1f} us through the SDK's "
+        f"batch processor, {sdk:.1f} us with the SDK's OTLP encoder too "
+        f"({sdk - batched:.1f} us encoding); aurora-telemetry's pipeline {aurora:.1f} us "
+        f"({aurora - alone:.1f} us over the span alone)"
     )
     print(f"load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 

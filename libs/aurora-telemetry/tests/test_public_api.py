@@ -4,6 +4,9 @@ import aurora.telemetry
 
 EXPECTED = [
     "SAMPLERS",
+    "EncodedSpan",
+    "EncodedSpanExporter",
+    "EncodingSpanProcessor",
     "ShutdownHooks",
     "Tracing",
     "TracingSettings",

@@ -3,13 +3,13 @@
 Built from :class:`TracingSettings` and the service's identity, without touching
 any global, so tests (and a process hosting more than one app) can build as many
 as they like; :func:`~aurora.telemetry.configure_tracing` installs one globally.
-Spans leave through a ``BatchSpanProcessor`` (queued, exported off the request
-path in the background, ``OTEL_BSP_*`` tune it) to OTLP over HTTP/protobuf.
+Spans leave through a batch processor (queued, exported off the request path in
+the background, ``OTEL_BSP_*`` tune it) to OTLP over HTTP/protobuf; by default
+they are encoded as they end and queued as bytes (``_export``).
 """
 
 from __future__ import annotations
 
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import OTELResourceDetector, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
@@ -21,6 +21,7 @@ from opentelemetry.sdk.trace.sampling import (
     TraceIdRatioBased,
 )
 
+from aurora.telemetry._export import EncodedSpanExporter, EncodingSpanProcessor
 from aurora.telemetry._settings import TracingSettings
 
 __all__ = ["build_resource", "build_sampler", "build_tracer_provider"]
@@ -71,12 +72,16 @@ def build_tracer_provider(
 ) -> TracerProvider:
     """A provider that batches spans to ``exporter`` (OTLP/HTTP at the endpoint by default).
 
+    With an :class:`~aurora.telemetry.EncodedSpanExporter` (the default) spans are
+    encoded as they end and queued as bytes; any other exporter gets the SDK's
+    ``BatchSpanProcessor`` and the spans themselves.
+
     Args:
         settings: What ``OTEL_*`` asked for.
         service: The service's name (``service.name`` unless ``OTEL_SERVICE_NAME`` is set).
         version: ``service.version``.
         environment: ``deployment.environment.name``.
-        exporter: Where spans go; an ``OTLPSpanExporter`` for ``settings.endpoint``.
+        exporter: Where spans go; an ``EncodedSpanExporter`` for ``settings.endpoint``.
     """
     provider = TracerProvider(
         resource=build_resource(
@@ -84,10 +89,11 @@ def build_tracer_provider(
         ),
         sampler=build_sampler(settings),
     )
-    provider.add_span_processor(BatchSpanProcessor(exporter or _otlp_exporter(settings)))
+    if exporter is None:
+        # Headers, timeout, compression and TLS files: the exporter reads OTEL_EXPORTER_OTLP_*.
+        exporter = EncodedSpanExporter(endpoint=settings.endpoint)
+    if isinstance(exporter, EncodedSpanExporter):
+        provider.add_span_processor(EncodingSpanProcessor(exporter))
+    else:
+        provider.add_span_processor(BatchSpanProcessor(exporter))
     return provider
-
-
-def _otlp_exporter(settings: TracingSettings) -> OTLPSpanExporter:
-    # Headers, timeout, compression and TLS files: the exporter reads OTEL_EXPORTER_OTLP_*.
-    return OTLPSpanExporter(endpoint=settings.endpoint)
