@@ -142,7 +142,7 @@ def test_spans_of_several_resources_are_grouped_as_the_sdk_groups_them() -> None
     assert len(ours(spans).resource_spans) == 2
 
 
-def test_a_value_beyond_int64_falls_back_to_the_sdk_encoder(
+def test_a_value_beyond_int64_is_skipped_as_the_sdk_skips_it(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     tracer_provider, exporter = recorded()

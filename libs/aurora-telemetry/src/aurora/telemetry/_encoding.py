@@ -18,9 +18,10 @@ The output is what the SDK's encoder writes: ``tests/test_encoding.py`` parses b
 with ``opentelemetry-proto`` and compares them on spans with every attribute type,
 events, links, error statuses, trace state and remote parents. That includes its
 choices, such as links without trace state and a scope and status always present.
-A value this encoder doesn't handle (an integer beyond int64, text that isn't
-valid UTF-8) falls back to the SDK's encoder for that span, which logs and skips
-the attribute as it always has.
+An attribute value it can't write (an integer beyond int64, an unknown type) is
+logged and skipped, as the SDK's encoder does; text that isn't valid UTF-8 raises
+``UnicodeEncodeError``, as the SDK's serializer does, and the processor drops that
+span with a log line.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
@@ -58,16 +58,15 @@ _names: dict[str, bytes] = {}
 
 
 class _UnencodableError(Exception):
-    """A value outside what this encoder writes: the SDK's encoder takes the span."""
+    """An attribute value outside what OTLP can carry: logged and skipped."""
 
 
 def encode_span(span: ReadableSpan) -> bytes:
-    """The serialized OTLP ``Span`` message of ``span``."""
-    try:
-        return _span(span)
-    except (_UnencodableError, UnicodeEncodeError):
-        [resource_spans] = encode_spans([span]).resource_spans
-        return bytes(resource_spans.scope_spans[0].spans[0].SerializeToString())
+    """The serialized OTLP ``Span`` message of ``span``.
+
+    Raises ``UnicodeEncodeError`` for text that isn't valid UTF-8 (lone surrogates).
+    """
+    return _span(span)
 
 
 def encode_request(
@@ -92,7 +91,7 @@ def encode_request(
 def _span(span: ReadableSpan) -> bytes:
     context = span.context
     if context is None:
-        raise _UnencodableError("a span without a context")
+        raise ValueError("a span without a context can't be exported")
     parts = [b"\x0a\x10", context.trace_id.to_bytes(16, "big")]
     parts += (b"\x12\x08", context.span_id.to_bytes(8, "big"))
     if context.trace_state:
@@ -186,7 +185,11 @@ def _attributes(parts: list[bytes], tag: bytes, attributes: Mapping[str, Any] | 
         cached = (key, value.__class__, value) if value.__class__ in _CACHEABLE else None
         pair = cache.get(cached) if cached is not None else None
         if pair is None:
-            pair = _key_value(key, value)
+            try:
+                pair = _key_value(key, value)
+            except _UnencodableError as error:
+                _log.error("Failed to encode key %s: %s", key, error)
+                continue
             if cached is not None and len(cache) < _MAX_CACHED:
                 cache[cached] = pair
         parts += (tag, pair)
@@ -249,7 +252,7 @@ def _attributes_uncached(
         try:
             parts += (tag, _key_value(key, value))
         except (_UnencodableError, UnicodeEncodeError) as error:
-            _log.exception("Failed to encode key %s: %s", key, error)
+            _log.error("Failed to encode key %s: %s", key, error)
 
 
 def _field(tag: bytes, payload: bytes) -> bytes:

@@ -62,7 +62,12 @@ class EncodingSpanProcessor(BatchSpanProcessor):
 
     def on_end(self, span: ReadableSpan) -> None:
         if span.context is not None and span.context.trace_flags.sampled:
-            super().on_end(cast(ReadableSpan, EncodedSpan(span)))
+            try:
+                encoded = EncodedSpan(span)
+            except (UnicodeEncodeError, ValueError) as error:  # never fail the caller's span
+                _log.error("Dropping span %r: it can't be encoded: %s", span.name, error)
+                return
+            super().on_end(cast(ReadableSpan, encoded))
 
 
 class EncodedSpanExporter(OTLPSpanExporter):
