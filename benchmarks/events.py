@@ -22,6 +22,8 @@ consumer's ``fetch(100)`` + ``ack()`` per message (one flush per batch).
 Needs Redis (``AURORA_TEST_REDIS_URL``, default redis://127.0.0.1:6379/0), NATS with
 JetStream (``AURORA_TEST_NATS_URL``, default nats://127.0.0.1:4222) and, for the relay
 rows, PostgreSQL (``AURORA_TEST_POSTGRES_URL``, default the test database).
+``AURORA_BENCH_SCALE`` (default 1) scales the default ``--events`` and ``--repeat`` and
+the relay's fewest rounds.
 """
 
 from __future__ import annotations
@@ -67,6 +69,12 @@ NATS_URL = os.environ.get("AURORA_TEST_NATS_URL") or "nats://127.0.0.1:4222"
 MAXLEN = 1_000_000
 CHUNK = 1000
 READ_COUNT = 100
+# AURORA_BENCH_SCALE shrinks every count: the smoke test runs the whole script at a few
+# percent of its size, so a broken benchmark fails CI, not a reader.
+SCALE = float(os.environ.get("AURORA_BENCH_SCALE", "1"))
+EVENTS = max(READ_COUNT, int(5_000 * SCALE))
+REPEAT = max(1, int(7 * SCALE))
+RELAY_RUNS = max(1, int(3 * SCALE))  # the fewest relay rounds: staging the rows is slow
 
 
 def make_events(count: int) -> list[Event]:
@@ -352,7 +360,7 @@ async def redis_rows(events: list[Event], runs: int) -> list[Row]:
     try:
         publish = await bench_publish(broker, events, runs)
         consume = await bench_consume(broker, events, runs)
-        *relay, writes = await bench_relay(broker, events, max(3, runs // 2))
+        *relay, writes = await bench_relay(broker, events, max(RELAY_RUNS, runs // 2))
     finally:
         keys = [key async for key in broker.client.scan_iter(match=broker.key("*"))]
         if keys:
@@ -371,7 +379,7 @@ async def nats_rows(events: list[Event], runs: int) -> list[Row]:
     try:
         publish = await bench_nats_publish(broker, events, runs)
         consume = await bench_nats_consume(broker, events, runs)
-        *relay, _ = await bench_nats_relay(broker, events, max(3, runs // 2))
+        *relay, _ = await bench_nats_relay(broker, events, max(RELAY_RUNS, runs // 2))
     finally:
         await broker.delete_streams()
         await broker.close()
@@ -409,8 +417,8 @@ async def main(count: int, runs: int, transports: list[str]) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--events", type=int, default=5_000)
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--events", type=int, default=EVENTS)
+    parser.add_argument("--repeat", type=int, default=REPEAT)
     parser.add_argument("--transports", default="redis,nats", help="comma-separated")
     options = parser.parse_args()
     asyncio.run(main(options.events, options.repeat, options.transports.split(",")))

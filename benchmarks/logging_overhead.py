@@ -15,6 +15,8 @@ the same process, with the same fields, so the numbers differ only by pipeline:
 - aurora below level: a debug call on an INFO logger (should be ~free).
 
 Run: PYTHONPATH=$(ls -d libs/*/src | paste -sd:) python benchmarks/logging_overhead.py
+
+``AURORA_BENCH_SCALE`` (default 1) scales the default ``--lines`` and ``--repeats``.
 """
 
 from __future__ import annotations
@@ -47,6 +49,11 @@ FIELDS: dict[str, Any] = {
     "user_agent": "python-httpx/0.27.0",
 }
 CORRELATION_ID = "6f1c2a8e-4b7d-4f0e-9a53-2d8e1c7b9f10"
+# AURORA_BENCH_SCALE shrinks every count: the smoke test runs the whole script at a few
+# percent of its size, so a broken benchmark fails CI, not a reader.
+SCALE = float(os.environ.get("AURORA_BENCH_SCALE", "1"))
+LINES = max(640, int(10_000 * SCALE))  # at least ten of LineWriter's bursts of 64
+REPEATS = max(1, int(9 * SCALE))
 
 
 def run(call: Callable[[], None], lines: int) -> float:
@@ -141,8 +148,8 @@ def aurora_filtered(devnull: Any) -> Callable[[], None]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lines", type=int, default=10_000, help="log calls per run")
-    parser.add_argument("--repeats", type=int, default=9, help="runs per variant")
+    parser.add_argument("--lines", type=int, default=LINES, help="log calls per run")
+    parser.add_argument("--repeats", type=int, default=REPEATS, help="runs per variant")
     args = parser.parse_args()
 
     with open(os.devnull, "w") as devnull, bind_correlation_id(CORRELATION_ID):
@@ -165,9 +172,9 @@ def main() -> None:
             # shared box matters more than anything measured here.
             for round_number in range(args.repeats + 1):
                 for name, prepare in variants:
-                    seconds = run(prepare(), args.lines)
+                    micros = run(prepare(), args.lines)
                     if round_number:  # round 0 warms caches (logger cache, key verdicts)
-                        samples[name].append(seconds)
+                        samples[name].append(micros)
         finally:
             reset_logging()
     results = [(name, min(s), statistics.median(s)) for name, s in samples.items()]
