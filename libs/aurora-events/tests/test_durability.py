@@ -26,6 +26,7 @@ from aurora.config import ServiceConfig
 from aurora.errors import ServiceUnavailableError
 from aurora.events import (
     BrokerNotDurableError,
+    BrokerUnavailableError,
     Consumer,
     Event,
     EventsSettings,
@@ -119,8 +120,14 @@ def applying(
 
 
 async def caught_up(broker: RedisBroker, group: str) -> bool:
-    """The group has everything the stream holds delivered and acked."""
-    info = await broker.group_info(STREAM, group)
+    """The group has everything the stream holds delivered and acked.
+
+    Not yet, too, when the probe itself meets a pooled connection the restart closed.
+    """
+    try:
+        info = await broker.group_info(STREAM, group)
+    except BrokerUnavailableError:
+        return False
     return info.exists and info.lag == 0 and info.pending == 0
 
 
