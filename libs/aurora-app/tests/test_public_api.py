@@ -39,6 +39,8 @@ EXPECTED = [
     "RegisteredCheck",
     "SecuritySettings",
     "Service",
+    "ServiceRoute",
+    "ServiceRouter",
     "SigningKey",
     "StaticKeys",
     "TokenVerifier",

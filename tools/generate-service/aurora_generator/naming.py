@@ -69,7 +69,7 @@ _TEMPLATE_NAMES = frozenset(
     {
         "Annotated", "Any", "APIRouter", "AsyncIterator", "AsyncSession", "Base", "BaseModel",
         "BaseSettings", "ConfigDict", "Depends", "Field", "Mapped", "Query", "Response",
-        "Service", "ServiceConfig", "SettingsConfigDict", "String", "Text", "TestClient",
+        "Service", "ServiceConfig", "ServiceRouter", "SettingsConfigDict", "String", "Text", "TestClient",
         "TimestampMixin", "UUID", "UUIDPrimaryKeyMixin", "VersionedMixin",
     }
 )  # fmt: skip

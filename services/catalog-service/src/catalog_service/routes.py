@@ -11,8 +11,9 @@ request's correlation id (404 stays 404, an open circuit is a 503 with ``Retry-A
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 
+from aurora.app import ServiceRouter
 from aurora.http import propagation_context
 
 from catalog_service.clients import Upstreams
@@ -20,7 +21,7 @@ from catalog_service.database import DbSession
 from catalog_service.repository import CatalogEntryRepository
 from catalog_service.schemas import CatalogEntryRead, CatalogPage, CatalogSubject
 
-router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
+router = ServiceRouter(prefix="/api/v1/catalog", tags=["catalog"])
 
 
 @router.get("")

@@ -10,9 +10,9 @@ Every write stages its domain event in the same transaction (see ``events.py``).
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import Depends, Query, status
 
-from aurora.app import Principal, require_scopes
+from aurora.app import Principal, ServiceRouter, require_scopes
 from aurora.db import ListQuery, list_query_dependency
 
 from subject_service.database import DbReadSession, DbSession
@@ -23,7 +23,7 @@ from subject_service.schemas import SubjectCreate, SubjectPage, SubjectRead, Sub
 
 WRITE_SCOPE = "subjects:write"
 
-router = APIRouter(prefix="/api/v1/subjects", tags=["subjects"])
+router = ServiceRouter(prefix="/api/v1/subjects", tags=["subjects"])
 
 Writer = Annotated[Principal, Depends(require_scopes(WRITE_SCOPE))]
 """The caller of a write: a valid bearer token granting ``subjects:write``."""

@@ -32,6 +32,7 @@ from aurora.app._ratelimit import (
     RateLimitPolicy,
     RedisRateLimitBackend,
 )
+from aurora.app._routing import ServiceRoute, ServiceRouter
 from aurora.app._runner import main, server_options
 from aurora.app._security import (
     CurrentPrincipal,
@@ -84,6 +85,8 @@ __all__ = [
     "RegisteredCheck",
     "SecuritySettings",
     "Service",
+    "ServiceRoute",
+    "ServiceRouter",
     "SigningKey",
     "StaticKeys",
     "TokenVerifier",

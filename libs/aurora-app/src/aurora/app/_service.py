@@ -38,6 +38,7 @@ from aurora.app._ratelimit import (
     RateLimitPolicy,
     RedisRateLimitBackend,
 )
+from aurora.app._routing import ServiceRoute
 from aurora.app._runner import serve
 from aurora.app._security import TokenVerifier
 from aurora.app._security_settings import SecuritySettings
@@ -248,7 +249,12 @@ class Service:
 
 
 class _ServiceApp(FastAPI):
-    """FastAPI, with the probe and docs routes moved behind the service's routes on first use."""
+    """FastAPI, with lean routes and the probe and docs routes moved behind the service's own."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Routes declared on the app are ServiceRoutes; a router's are its own class.
+        self.router.route_class = ServiceRoute
 
     def build_middleware_stack(self) -> ASGIApp:
         # Runs once, at the first event (lifespan startup or request), when every
