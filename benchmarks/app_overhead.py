@@ -2,7 +2,7 @@
 
     PYTHONPATH=$(ls -d libs/*/src | paste -sd:) python benchmarks/app_overhead.py
     ... app_overhead.py --quick --min-ratio 0.75     # the CI guard: in process, ~5 s
-    ... app_overhead.py --callgrind                  # instructions per request (minutes)
+    ... app_instructions.py                          # instructions per request (minutes)
 
 Three routes in each app: ``GET /ping`` (a small JSON body: the stack alone),
 ``GET /records`` (a page of 50 records through a response model, held in memory so
@@ -65,7 +65,7 @@ py-spy and cProfile of the in-process loop, toggling one stage at a time):
   and its own bytecode. ``ServiceRoute`` (aurora-app's ``_routing.py``) serves
   routes without a body or a stream with the same steps, built from FastAPI's own
   functions, and hands a request back to FastAPI's handler when it needs more.
-  Callgrind, per request (``--callgrind``): ``/ping`` bare 332k, Aurora 248k;
+  Callgrind, per request (``app_instructions.py``): ``/ping`` bare 332k, Aurora 248k;
   ``/records`` bare 1,380k, Aurora 1,260k; ``/records/session`` (which still solves
   its dependency) bare 1,605k, Aurora 1,576k. About 1,050k of a records request is
   the response model's validation and ``dump_json``, the same in both;
@@ -104,7 +104,7 @@ py-spy and cProfile of the in-process loop, toggling one stage at a time):
 
 CPU time on this shared VM moves by 10-20% between runs (steal is charged to the
 running process), so the in-process and served ratios are read over several runs;
-``--callgrind`` counts instructions per request under valgrind instead, which load
+``app_instructions.py`` counts instructions per request under valgrind instead, which load
 does not change (two run lengths per app and route; the difference cancels the
 fixed part).
 """
@@ -437,72 +437,6 @@ def served(
             process.wait(10)
 
 
-# --- instructions (callgrind) ------------------------------------------------------------
-
-
-def _counted(kind: str, route: str, requests: int, marker: str) -> None:
-    """Under callgrind: warm up, let the parent switch counting on, drive, let it switch off."""
-    app = APPS[kind]()
-    asyncio.run(drive(app, route, 50))
-    _handshake(marker)
-    asyncio.run(drive(app, route, requests))
-    _handshake(marker)
-
-
-def _handshake(marker: str) -> None:
-    with open(marker, "w") as note:
-        note.write("waiting")
-    while os.path.exists(marker):
-        time.sleep(0.02)
-
-
-def _instructions(kind: str, route: str, requests: int) -> int:
-    """Instructions callgrind counts for ``requests`` requests (plus a fixed part)."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as scratch:
-        marker, out = os.path.join(scratch, "marker"), os.path.join(scratch, "callgrind.out")
-        command = ["valgrind", "--tool=callgrind", "--instr-atstart=no"]
-        command += [f"--callgrind-out-file={out}", sys.executable, __file__]
-        command += ["--counted", kind, route, str(requests), marker]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for switch in ("on", "off"):
-            while not os.path.exists(marker):
-                if process.poll() is not None:
-                    raise RuntimeError(f"callgrind run of {kind} {route} exited early")
-                time.sleep(0.05)
-            subprocess.run(
-                ["callgrind_control", "-i", switch, str(process.pid)],
-                check=True,
-                capture_output=True,
-            )
-            os.remove(marker)
-        process.wait()
-        totals = subprocess.run(
-            ["callgrind_annotate", out], check=True, capture_output=True, text=True
-        ).stdout
-    match = re.search(r"([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS", totals)
-    if match is None:
-        raise RuntimeError(totals[-2000:])
-    return int(match.group(1).replace(",", ""))
-
-
-def instructions(routes: tuple[str, ...], requests: int) -> dict[tuple[str, str], float]:
-    """Instructions per request of each (app, route): two run lengths, the difference.
-
-    Deterministic where CPU time is not: a busy or throttled VM changes how long an
-    instruction takes, not how many a request executes. The fixed part (the event
-    loop's set-up, the handshake) cancels out in the difference.
-    """
-    results: dict[tuple[str, str], float] = {}
-    for route in routes:
-        for name in APPS:
-            short = _instructions(name, route, requests // 6)
-            long = _instructions(name, route, requests)
-            results[name, route] = (long - short) / (requests - requests // 6)
-    return results
-
-
 # --- report ------------------------------------------------------------------------------
 
 
@@ -515,19 +449,6 @@ def in_process_table(results: dict[tuple[str, str], float]) -> list[str]:
         ratio = results[BARE, route] / micros
         lines.append(
             f"| in process | `{route}` | {name} | {micros:.1f} | {1e6 / micros:,.0f} | {ratio:.2f}x |"
-        )
-    return lines
-
-
-def instructions_table(results: dict[tuple[str, str], float]) -> list[str]:
-    lines = [
-        "| callgrind | route | app | instructions/request | ratio vs bare |",
-        "|---|---|---|---:|---:|",
-    ]
-    for (name, route), count in results.items():
-        lines.append(
-            f"| callgrind | `{route}` | {name} | {count / 1000:,.1f}k | "
-            f"{results[BARE, route] / count:.2f}x |"
         )
     return lines
 
@@ -551,12 +472,6 @@ def main() -> None:
     parser.add_argument("--serve", choices=list(APPS), help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--client", nargs=3, help=argparse.SUPPRESS)
-    parser.add_argument("--counted", nargs=4, help=argparse.SUPPRESS)
-    parser.add_argument(
-        "--callgrind",
-        action="store_true",
-        help="only count instructions per request under valgrind's callgrind (slow: minutes)",
-    )
     parser.add_argument("--in-process-only", action="store_true", help="skip the served runs")
     parser.add_argument(
         "--quick", action="store_true", help="in process, /ping only, fewer requests (CI)"
@@ -578,13 +493,6 @@ def main() -> None:
         return
     if args.client:
         own_client(int(args.client[0]), args.client[1], float(args.client[2]))
-        return
-    if args.counted:
-        kind, route, requests, marker = args.counted
-        _counted(kind, route, int(requests), marker)
-        return
-    if args.callgrind:
-        print("\n".join(instructions_table(instructions(ROUTES, 600))))
         return
     started = os.getloadavg()[0]
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, load {started:.1f}")
